@@ -1,0 +1,105 @@
+"""Builds the application from settings: the wiring, nothing else."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from milepost import __version__
+from milepost.rpc import discovery
+from milepost.rpc.endpoint import JsonRpcEndpoint
+from milepost.rpc.protocol import Dispatcher
+from milepost.rpc.registry import Registry
+from milepost.services import DOMAINS
+from milepost.services.auth import Authenticator, FailedAuthLimiter
+from milepost.services.operations import ServiceLayer, collect
+from milepost.settings import Settings
+from milepost.storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+RPC_PATH = "/api/jsonrpc"
+
+
+@dataclass
+class Milepost:
+    """The parts of a running server, for the transports and for tests."""
+
+    settings: Settings
+    database: Database
+    services: ServiceLayer
+    registry: Registry
+    authenticator: Authenticator
+
+
+def build(settings: Settings) -> Milepost:
+    database = Database(settings.database, pool_size=settings.db_pool_size)
+    services = ServiceLayer(database, version=__version__)
+    authenticator = Authenticator(database, cache_seconds=settings.auth_cache_seconds)
+    services.on_principals_changed.append(authenticator.clear)
+    registry = Registry(collect(DOMAINS))
+    return Milepost(settings, database, services, registry, authenticator)
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    parts = build(settings)
+    dispatcher = Dispatcher(
+        parts.registry,
+        parts.services,
+        max_batch=settings.max_batch,
+        builtins={
+            "rpc.discover": lambda principal: discovery.document(
+                parts.registry, principal, version=__version__
+            )
+        },
+    )
+    rpc = JsonRpcEndpoint(
+        dispatcher,
+        parts.authenticator,
+        FailedAuthLimiter(settings.failed_auth_per_minute),
+        max_body_bytes=settings.max_body_bytes,
+    )
+
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        logger.info("Milepost %s serving %s.", __version__, _safe_url(parts.database.url))
+        yield
+        parts.database.dispose()
+
+    site = Starlette(routes=[Route("/health", health)], lifespan=lifespan)
+    return _RpcPath(rpc, site)
+
+
+def from_environment() -> ASGIApp:
+    """The factory `milepost serve --workers N` hands to uvicorn (settings from env)."""
+    return create_app(Settings.load())
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class _RpcPath:
+    """Sends `/api/jsonrpc` (any letter case, trailing slash or not) to the RPC endpoint."""
+
+    def __init__(self, rpc: ASGIApp, site: ASGIApp) -> None:
+        self.rpc, self.site = rpc, site
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/").lower() == RPC_PATH:
+            await self.rpc(scope, receive, send)
+        else:
+            await self.site(scope, receive, send)

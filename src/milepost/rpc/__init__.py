@@ -1,0 +1,1 @@
+"""The JSON-RPC transport: protocol, method registry, binding, discovery, HTTP endpoint."""

@@ -1,0 +1,182 @@
+"""JSON-RPC 2.0 envelopes: requests, batches, notifications and errors.
+
+Where Leantime deviates from the specification, the specification wins (PRODUCT.md,
+contract item 6): an `id` of null is answered; notifications (no `id` member) are never
+answered, in a batch or alone; an empty batch is one -32600; each non-object batch
+member gets its own -32600; a parse error has `"id": null`. Application errors keep
+Leantime's codes, and `error.data` is always an object with a `reason` word and a
+`detail` text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from milepost.rpc.registry import MethodNotFound, Registry
+from milepost.services.errors import InvalidParams, ServiceError
+
+if TYPE_CHECKING:
+    from milepost.services.operations import ServiceLayer
+    from milepost.services.permissions import Principal
+
+logger = logging.getLogger("milepost.rpc")
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+INTERNAL_ERROR = -32603
+
+
+def error_body(code: int, message: str, data: dict[str, Any], id_: Any = None) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "error": {"code": code, "message": message, "data": data}, "id": id_}
+
+
+def parse_error(detail: str) -> dict[str, Any]:
+    return error_body(PARSE_ERROR, "Parse error", {"reason": "parse_error", "detail": detail})
+
+
+def invalid_request(detail: str, id_: Any = None, reason: str = "invalid_request") -> dict[str, Any]:
+    return error_body(INVALID_REQUEST, "Invalid Request", {"reason": reason, "detail": detail}, id_)
+
+
+def service_error(error: ServiceError, id_: Any) -> dict[str, Any]:
+    return error_body(error.code, error.message, error.data(), id_)
+
+
+def decode_params(raw: Any) -> dict[str, Any] | list[Any] | None:
+    """Params as sent: absent, an object, an array, or a string holding either."""
+    if isinstance(raw, str):
+        try:
+            raw = orjson.loads(raw) if raw.strip() else None
+        except orjson.JSONDecodeError:
+            raise InvalidParams(
+                "params is a string that does not hold JSON",
+                param="params",
+                expected="an object or an array",
+            ) from None
+    if raw is None:
+        return None
+    if isinstance(raw, dict | list):
+        return raw or None
+    raise InvalidParams(
+        "params must be an object, an array, or a string holding JSON of either",
+        param="params",
+        expected="an object or an array",
+    )
+
+
+class Dispatcher:
+    """Answers a decoded JSON-RPC payload on behalf of one principal."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        services: ServiceLayer,
+        *,
+        max_batch: int,
+        builtins: dict[str, Callable[[Principal], Any]],
+    ) -> None:
+        self.registry = registry
+        self.services = services
+        self.max_batch = max_batch
+        self.builtins = builtins
+
+    def handle(self, payload: Any, principal: Principal) -> Any | None:
+        """Return the response document, or None when nothing is to be sent."""
+        if isinstance(payload, list):
+            if not payload:
+                return invalid_request("an empty batch holds no request", reason="empty_batch")
+            if len(payload) > self.max_batch:
+                return invalid_request(
+                    f"a batch of {len(payload)} requests exceeds the limit of {self.max_batch}",
+                    reason="batch_too_large",
+                )
+            answers = [self.handle_one(member, principal) for member in payload]
+            present = [answer for answer in answers if answer is not None]
+            return present or None
+        return self.handle_one(payload, principal)
+
+    def handle_one(self, request: Any, principal: Principal) -> dict[str, Any] | None:
+        if not isinstance(request, dict):
+            return invalid_request(
+                f"a request must be a JSON object, got {_json_type(request)}",
+            )
+        id_ = request.get("id")
+        if "id" in request and not _valid_id(id_):
+            return invalid_request(
+                f"id must be a string, a number or null, got {_json_type(id_)}", reason="bad_id"
+            )
+        notification = "id" not in request
+        answer = self._call(request, principal, id_)
+        return None if notification else answer
+
+    def _call(self, request: dict[str, Any], principal: Principal, id_: Any) -> dict[str, Any]:
+        name = request.get("method")
+        if not isinstance(name, str) or not name:
+            return invalid_request("Must include method: a non-empty string", id_, "missing_method")
+        version = request.get("jsonrpc")
+        if version != "2.0":
+            detail = (
+                'You must include a "jsonrpc" parameter with a value of "2.0"'
+                if version is None
+                else f'jsonrpc must be the string "2.0", got {orjson.dumps(version).decode()}'
+            )
+            return invalid_request(detail, id_, "bad_version")
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            result = self._invoke(name, request.get("params"), principal)
+            return {"jsonrpc": "2.0", "result": result, "id": id_}
+        except ServiceError as error:
+            outcome = f"{error.code} {error.reason}"
+            return service_error(error, id_)
+        except Exception:
+            outcome = "-32603 internal"
+            logger.exception("Method %s failed with an unexpected error.", name)
+            return error_body(
+                INTERNAL_ERROR,
+                "Internal error",
+                {"reason": "internal", "detail": "the server failed; the error is in its log"},
+                id_,
+            )
+        finally:
+            logger.info(
+                "%s by %s %s in %.1f ms: %s",
+                name,
+                principal.kind,
+                principal.user_id,
+                (time.perf_counter() - started) * 1000,
+                outcome,
+            )
+
+    def _invoke(self, name: str, raw_params: Any, principal: Principal) -> Any:
+        builtin = self.builtins.get(name)
+        if builtin is not None:
+            return builtin(principal)
+        if not name.startswith("leantime.rpc.") and name.startswith("rpc."):
+            raise MethodNotFound(f"Method doesn't exist: {name}")
+        method = self.registry.resolve(name)
+        args = method.binder.bind(decode_params(raw_params))
+        result = self.services.call(method.operation, principal, args)
+        if principal.legacy_results and result is not None:
+            return [result]
+        return result
+
+
+def _valid_id(value: Any) -> bool:
+    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return names.get(type(value), type(value).__name__)

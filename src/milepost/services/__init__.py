@@ -1,0 +1,19 @@
+"""The service layer: every rule (validation, permissions, effects) lives here once.
+
+Transports (JSON-RPC, MCP, web pages, the CLI) call `ServiceLayer.call` with a
+principal and bound arguments; nothing here knows about HTTP or JSON-RPC.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from milepost.services import clients, keys, projects, system, tickets, users
+from milepost.services.permissions import Principal, Role
+
+DOMAINS: tuple[ModuleType, ...] = (tickets, projects, users, clients, keys, system)
+
+
+def system_principal() -> Principal:
+    """The principal the command line acts as: an owner who sees every project."""
+    return Principal(user_id=0, role=Role.OWNER, kind="user", name="milepost command line")

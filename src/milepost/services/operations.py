@@ -1,0 +1,187 @@
+"""Operations: the public surface of the service layer, and the one way to call it.
+
+A service function becomes an operation with `@operation(...)`, which records Leantime's
+wire name for it, the permission it needs, where the project for that permission comes
+from, and whether it writes. Transports never call service functions directly: they
+bind arguments and hand them to `ServiceLayer.call`, which opens the transaction (a
+write transaction when the operation writes), checks the declared permission, runs the
+function and commits. Checks that need the entity loaded first ("[E]" in Leantime's
+table) are made by the function itself through `Context.authorize`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+
+from milepost.services.errors import Forbidden, InvalidParams
+from milepost.services.permissions import Principal, permission
+from milepost.storage import tables as t
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from milepost.storage.database import Database
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_ATTRIBUTE = "__milepost_operation__"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the registry needs to know about one service function."""
+
+    func: Callable[..., Any]
+    wire: str
+    permission: str | None
+    project_param: str | None
+    writes: bool
+    aliases: tuple[str, ...] = ()
+    legacy: bool = False
+
+    @property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.func)
+
+    @property
+    def doc(self) -> str:
+        return inspect.getdoc(self.func) or ""
+
+
+def operation(
+    wire: str,
+    *,
+    permission: str | None = None,
+    project: str | None = None,
+    writes: bool = False,
+    aliases: Iterable[str] = (),
+    legacy: bool = False,
+) -> Callable[[F], F]:
+    """Mark a service function as a public operation.
+
+    `wire` is Leantime's `Domain.Service.method` name. `permission` is a key of the
+    permission table, checked before the call: globally, or in the project named by the
+    parameter `project`. Leave `permission` out when the function checks for itself
+    after loading the entity. `legacy` marks methods Leantime 3.9 no longer exposes but
+    integrations still call.
+    """
+
+    def mark(func: F) -> F:
+        if permission is not None:
+            globals()["permission"](permission)  # fail at import on a typo'd key
+        setattr(
+            func,
+            _ATTRIBUTE,
+            Operation(func, wire, permission, project, writes, tuple(aliases), legacy),
+        )
+        return func
+
+    return mark
+
+
+def collect(modules: Iterable[ModuleType]) -> Iterator[Operation]:
+    """Every operation defined in the given modules, in definition order."""
+    for module in modules:
+        for value in vars(module).values():
+            op = getattr(value, _ATTRIBUTE, None)
+            if isinstance(op, Operation) and op.func.__module__ == module.__name__:
+                yield op
+
+
+@dataclass
+class Context:
+    """What a service function gets: the open transaction, the caller, and the clock."""
+
+    conn: Connection
+    principal: Principal
+    services: ServiceLayer
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    _after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    def can(self, key: str, project_id: int | None = None) -> bool:
+        """Whether the caller holds `key` (in `project_id`, for project permissions)."""
+        perm = permission(key)
+        if not self.principal.holds(perm, project_id):
+            return False
+        if perm.scope == "project" and project_id is not None:
+            return self.can_access_project(project_id)
+        return True
+
+    def authorize(self, key: str, project_id: int | None = None) -> None:
+        """Raise Forbidden unless the caller holds `key` in `project_id`."""
+        if not self.can(key, project_id):
+            raise Forbidden(f"missing permission {key}" + _in_project(project_id))
+
+    def can_access_project(self, project_id: int) -> bool:
+        principal = self.principal
+        if principal.sees_every_project() or project_id in principal.memberships:
+            return True
+        if principal.is_key:
+            return False
+        row = self.conn.execute(
+            select(t.projects.c.psettings, t.projects.c.clientId).where(
+                t.projects.c.id == project_id
+            )
+        ).first()
+        return row is not None and principal.may_access_project(project_id, row[0], row[1])
+
+
+def _in_project(project_id: int | None) -> str:
+    return f" in project {project_id}" if project_id is not None else ""
+
+
+class ServiceLayer:
+    """Runs operations: one transaction each, declared permissions checked first."""
+
+    def __init__(self, database: Database, *, version: str) -> None:
+        self.database = database
+        self.version = version
+        # Called after a commit that changed principals (keys, tokens, memberships);
+        # the authenticator hooks its cache invalidation in here.
+        self.on_principals_changed: list[Callable[[], None]] = []
+
+    def call(self, op: Operation, principal: Principal, args: dict[str, Any]) -> Any:
+        with self.database.transaction(write=op.writes) as conn:
+            ctx = Context(conn, principal, self)
+            self._check_declared(ctx, op, args)
+            result = op.func(ctx, **args)
+        for callback in ctx._after_commit:
+            callback()
+        return result
+
+    def run(self, func: Callable[..., Any], principal: Principal, **kwargs: Any) -> Any:
+        """Call an operation's function by reference (for the CLI and web pages)."""
+        op: Operation = getattr(func, _ATTRIBUTE)
+        return self.call(op, principal, kwargs)
+
+    def principals_changed(self) -> None:
+        for callback in self.on_principals_changed:
+            callback()
+
+    @staticmethod
+    def _check_declared(ctx: Context, op: Operation, args: dict[str, Any]) -> None:
+        if op.permission is None:
+            return
+        if op.project_param is None:
+            ctx.authorize(op.permission)
+            return
+        project_id = args.get(op.project_param)
+        if project_id is None:
+            parameter = op.signature.parameters[op.project_param]
+            if parameter.default is inspect.Parameter.empty:
+                raise InvalidParams(
+                    f"Required Parameter Missing: {op.project_param}",
+                    param=op.project_param,
+                    expected="a project id",
+                )
+        ctx.authorize(op.permission, project_id)

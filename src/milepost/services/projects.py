@@ -1,0 +1,349 @@
+"""Projects and project membership (Leantime's `Projects` domain).
+
+Leantime leaves several project readers ungated (`getProjectsAssignedToUser`,
+`getProjectsUserHasAccessTo`, `findProject`); Milepost answers them only with projects
+the caller may access too, so no key learns of projects outside its set.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from sqlalchemy import delete, func, insert, select, update
+
+from milepost.services import tickets
+from milepost.services.errors import Forbidden, InvalidParams, NotFound
+from milepost.services.operations import Context, operation
+from milepost.services.permissions import Principal, Role
+from milepost.services.scope import visible_projects
+from milepost.services.values import fmt_date, limit_text, parse_date
+from milepost.storage import tables as t
+
+pc = t.projects.c
+PSETTINGS = ("restricted", "clients", "all")
+
+
+class Project(TypedDict):
+    """A project row with its client's name."""
+
+    id: int
+    name: str
+    clientId: int | None
+    details: str
+    state: int | None
+    hourBudget: str
+    dollarBudget: int
+    active: int | None
+    menuType: str
+    psettings: str
+    parent: int | None
+    type: str
+    start: str | None
+    end: str | None
+    sortIndex: int | None
+    created: str | None
+    modified: str | None
+    clientName: str | None
+    isFavorite: bool
+
+
+class ProjectValues(TypedDict, total=False):
+    """The fields addProject and patch accept."""
+
+    name: str
+    clientId: int | None
+    details: str
+    state: int | None
+    hourBudget: str
+    dollarBudget: int
+    menuType: str
+    psettings: str
+    parent: int | None
+    type: str
+    start: str | None
+    end: str | None
+    sortIndex: int | None
+    assignedUsers: list[int]
+
+
+class Member(TypedDict):
+    """A user assigned to a project, with the per-project role ('' inherits)."""
+
+    id: int
+    firstname: str
+    lastname: str
+    username: str
+    role: str
+    profileId: str
+    status: str
+    jobTitle: str
+    projectRole: str
+
+
+class Progress(TypedDict):
+    """Share of a project's tickets that are done, and its planned end."""
+
+    percent: float
+    doneTickets: int
+    allTickets: int
+    estimatedCompletionDate: str | None
+    plannedCompletionDate: str | None
+
+
+def _select() -> Any:
+    return select(t.projects, t.clients.c.name.label("clientName")).outerjoin(
+        t.clients, t.clients.c.id == pc.clientId
+    )
+
+
+def _project(row: Any) -> Project:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "clientId": row.clientId,
+        "details": row.details,
+        "state": row.state,
+        "hourBudget": row.hourBudget,
+        "dollarBudget": row.dollarBudget,
+        "active": row.active,
+        "menuType": row.menuType,
+        "psettings": row.psettings,
+        "parent": row.parent,
+        "type": row.type,
+        "start": fmt_date(row.start),
+        "end": fmt_date(row.end),
+        "sortIndex": row.sortIndex,
+        "created": fmt_date(row.created),
+        "modified": fmt_date(row.modified),
+        "clientName": row.clientName,
+        "isFavorite": False,
+    }
+
+
+def _visible(ctx: Context, *where: Any) -> list[Project]:
+    query = _select().where(visible_projects(ctx.principal), *where).order_by(pc.name, pc.id)
+    return [_project(row) for row in ctx.conn.execute(query)]
+
+
+@operation("Projects.Projects.getProject", permission="projects.view", project="id")
+def get_project(ctx: Context, id: int) -> Project | Literal[False]:
+    """One project, or false when it does not exist."""
+    row = ctx.conn.execute(_select().where(pc.id == id)).first()
+    return False if row is None else _project(row)
+
+
+@operation("Projects.Projects.getAll")
+def get_all(ctx: Context, showClosedProjects: bool = False) -> list[Project]:
+    """The caller's projects (of type project), open and closed, by name."""
+    return _visible(ctx, pc.type.in_(["project", ""]))
+
+
+def _memberships_of(ctx: Context, user_id: int) -> list[int]:
+    return list(
+        ctx.conn.execute(
+            select(t.project_members.c.projectId).where(t.project_members.c.userId == user_id)
+        ).scalars()
+    )
+
+
+def _status_filter(project_status: str) -> list[Any]:
+    if project_status == "open":
+        return [func.coalesce(pc.state, 0) != -1]
+    if project_status == "closed":
+        return [pc.state == -1]
+    return []
+
+
+@operation("Projects.Projects.getProjectsAssignedToUser")
+def get_projects_assigned_to_user(
+    ctx: Context,
+    userId: int,
+    projectStatus: str = "open",
+    clientId: int | None = None,
+    projectTypes: str = "all",
+) -> list[Project]:
+    """Projects the user is a member of (open ones by default), among those the caller may
+    see."""
+    where = [pc.id.in_(_memberships_of(ctx, userId)), *_status_filter(projectStatus)]
+    if clientId:
+        where.append(pc.clientId == clientId)
+    if projectTypes != "all":
+        where.append(pc.type.in_(tickets._csv(projectTypes)))
+    return _visible(ctx, *where)
+
+
+@operation("Projects.Projects.getProjectsUserHasAccessTo")
+def get_projects_user_has_access_to(ctx: Context, userId: int | None = None) -> list[Project]:
+    """Projects a user (the caller by default) can access, among those the caller may see."""
+    if userId is None or userId == ctx.principal.user_id:
+        return _visible(ctx)
+    from milepost.services.auth import load_principal
+
+    other = load_principal(ctx.conn, userId, kind="user")
+    if other is None:
+        return []
+    return _visible(ctx, visible_projects(other))
+
+
+@operation("Projects.Projects.findProject")
+def find_project(ctx: Context, term: str = "") -> list[Project]:
+    """The caller's projects whose name contains `term`."""
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return _visible(ctx, pc.name.ilike(pattern, escape="\\"))
+
+
+@operation(
+    "Projects.Projects.getUsersAssignedToProject", permission="projects.view", project="projectId"
+)
+def get_users_assigned_to_project(
+    ctx: Context, projectId: int, teamOnly: bool = False
+) -> list[Member]:
+    """The members of a project with their per-project role (API keys left out)."""
+    u, m = t.users.c, t.project_members.c
+    rows = ctx.conn.execute(
+        select(t.users, m.projectRole)
+        .join(t.project_members, m.userId == u.id)
+        .where(m.projectId == projectId, u.source != "api")
+        .order_by(u.lastname, u.firstname, u.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "firstname": row.firstname,
+            "lastname": row.lastname,
+            "username": row.username,
+            "role": row.role,
+            "profileId": row.profileId,
+            "status": row.status,
+            "jobTitle": row.jobTitle,
+            "projectRole": row.projectRole,
+        }
+        for row in rows
+    ]
+
+
+@operation("Projects.Projects.getProjectProgress", permission="projects.view", project="projectId")
+def get_project_progress(ctx: Context, projectId: int) -> Progress:
+    """How far a project is: the percent of its tickets that are done."""
+    done, total = tickets.project_progress(ctx, projectId)
+    end = ctx.conn.execute(select(pc.end).where(pc.id == projectId)).scalar()
+    return {
+        "percent": tickets.ticket_rows.percent(done, total),
+        "doneTickets": done,
+        "allTickets": total,
+        "estimatedCompletionDate": None,
+        "plannedCompletionDate": fmt_date(end),
+    }
+
+
+def _columns(ctx: Context, values: dict[str, Any], param: str) -> dict[str, Any]:
+    limit_text(values, "name", 100, param)
+    columns: dict[str, Any] = {}
+    for field in ("name", "details", "state", "hourBudget", "dollarBudget", "menuType",
+                  "parent", "sortIndex", "type"):  # fmt: skip
+        if field in values:
+            columns[field] = values[field]
+    if "clientId" in values:
+        client = values["clientId"] or None
+        if client and not ctx.conn.execute(
+            select(t.clients.c.id).where(t.clients.c.id == client)
+        ).first():
+            raise InvalidParams(f"param `{param}.clientId`: no client {client}", param=f"{param}.clientId")
+        columns["clientId"] = client
+    if "psettings" in values:
+        if values["psettings"] not in PSETTINGS:
+            raise InvalidParams(
+                f"param `{param}.psettings`: expected one of {', '.join(PSETTINGS)},"
+                f" got {values['psettings']!r}",
+                param=f"{param}.psettings",
+                expected="one of " + ", ".join(PSETTINGS),
+            )
+        columns["psettings"] = values["psettings"]
+    for field in ("start", "end"):
+        if field in values:
+            columns[field] = parse_date(values[field], f"{param}.{field}")
+    return columns
+
+
+def add_member(ctx: Context, user_id: int, project_id: int, project_role: str = "") -> None:
+    exists = ctx.conn.execute(
+        select(t.project_members.c.id).where(
+            t.project_members.c.userId == user_id, t.project_members.c.projectId == project_id
+        )
+    ).first()
+    if exists is None:
+        ctx.conn.execute(
+            insert(t.project_members).values(
+                userId=user_id, projectId=project_id, projectRole=project_role
+            )
+        )
+    ctx.after_commit(ctx.services.principals_changed)
+
+
+@operation("Projects.Projects.addProject", permission="projects.create", writes=True)
+def add_project(ctx: Context, values: ProjectValues) -> int:
+    """Create a project and return its id. The caller becomes a member, and so do the
+    users in `assignedUsers`. Needs projects.create (manager and above)."""
+    if not (values.get("name") or "").strip():
+        raise InvalidParams("param `values.name`: a project needs a name", param="values.name")
+    columns = _columns(ctx, dict(values), "values")
+    columns.update(created=ctx.now, modified=ctx.now)
+    project_id = int(ctx.conn.execute(insert(t.projects).values(**columns)).inserted_primary_key[0])
+    for user in {ctx.principal.user_id, *(values.get("assignedUsers") or [])}:
+        _require_user(ctx, user, "values.assignedUsers")
+        add_member(ctx, user, project_id)
+    return project_id
+
+
+def _require_user(ctx: Context, user_id: int, param: str) -> None:
+    if not ctx.conn.execute(select(t.users.c.id).where(t.users.c.id == user_id)).first():
+        raise InvalidParams(f"param `{param}`: no user {user_id}", param=param)
+
+
+def _editable(ctx: Context, project_id: int) -> None:
+    if not ctx.can_access_project(project_id):
+        raise NotFound(f"no project {project_id}")
+    if not ctx.conn.execute(select(pc.id).where(pc.id == project_id)).first():
+        raise NotFound(f"no project {project_id}")
+
+
+@operation("Projects.Projects.patch", permission="projects.edit", writes=True)
+def patch(ctx: Context, id: int, params: ProjectValues) -> bool:
+    """Change the given fields of a project. Needs projects.edit and access to it."""
+    _editable(ctx, id)
+    columns = _columns(ctx, dict(params), "params")
+    if not columns:
+        return False
+    columns["modified"] = ctx.now
+    ctx.conn.execute(update(t.projects).where(pc.id == id).values(**columns))
+    return True
+
+
+@operation("Projects.Projects.editUserProjectRelations", permission="projects.edit", writes=True)
+def edit_user_project_relations(ctx: Context, id: int, projects: list[int]) -> bool:
+    """Make user `id` a member of exactly `projects` (among the projects the caller may
+    see; memberships elsewhere are left as they are). Returns true."""
+    _require_user(ctx, id, "id")
+    for project_id in projects:
+        if not ctx.can_access_project(project_id):
+            raise Forbidden(f"no access to project {project_id}")
+    current = set(_memberships_of(ctx, id))
+    reachable = {p for p in current if ctx.can_access_project(p)}
+    wanted = set(projects)
+    gone = reachable - wanted
+    if gone:
+        ctx.conn.execute(
+            delete(t.project_members).where(
+                t.project_members.c.userId == id, t.project_members.c.projectId.in_(gone)
+            )
+        )
+    for project_id in sorted(wanted - current):
+        add_member(ctx, id, project_id)
+    ctx.after_commit(ctx.services.principals_changed)
+    return True
+
+
+def grant_role_check(principal: Principal, role: Role) -> None:
+    """Nobody hands out a role above their own."""
+    if role > principal.role:
+        raise Forbidden(f"cannot grant the role {role.label} above your own ({principal.role.label})")

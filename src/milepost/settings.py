@@ -1,0 +1,100 @@
+"""Settings, layered: command-line flags, then `MILEPOST_*` environment variables, then a
+TOML settings file, then the defaults below.
+
+The settings file is the one named by `--config` or `MILEPOST_CONFIG`, else
+`milepost.toml` in the working directory if it exists. Its keys are the field names
+below (`database = "..."`, `max_batch = 500`). Every field can be set by an environment
+variable of its upper-cased name with the `MILEPOST_` prefix (`MILEPOST_DATABASE`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "MILEPOST_"
+
+
+class Secret(str):
+    """A string that keeps itself out of reprs and logs."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Storage: a SQLAlchemy URL, or a file path for SQLite.
+    database: str = "milepost.db"
+    db_pool_size: int = 8
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    log_level: str = "info"
+    # Limits (documented in the README).
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_batch: int = 1000
+    failed_auth_per_minute: int = 20
+    auth_cache_seconds: float = 5.0
+    # First-run owner account, read by `milepost init`.
+    owner_email: str = "admin@example.com"
+    owner_password: Secret | None = None
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        config_file: str | Path | None = None,
+    ) -> Settings:
+        """Merge the layers; `overrides` are the flags actually given (None means unset)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        path = config_file or environ.get(ENV_PREFIX + "CONFIG")
+        if path is None and Path("milepost.toml").is_file():
+            path = "milepost.toml"
+        if path is not None:
+            values.update(_read_file(Path(path)))
+        for field in fields(cls):
+            env_value = environ.get(ENV_PREFIX + field.name.upper())
+            if env_value is not None:
+                values[field.name] = env_value
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        return cls(**{name: _convert(cls, name, value) for name, value in values.items()})
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    known = {field.name for field in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown settings in {path}: {', '.join(unknown)}")
+    return data
+
+
+def _convert(cls: type[Settings], name: str, value: Any) -> Any:
+    kinds = {field.name: field.type for field in fields(cls)}
+    if name not in kinds:
+        raise ValueError(f"unknown setting {name!r}")
+    kind = kinds[name]
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "Secret | None":
+            return None if value is None else Secret(value)
+        return str(value)
+    except ValueError:
+        raise ValueError(f"setting {name}: expected {kind}, got {value!r}") from None

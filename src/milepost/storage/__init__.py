@@ -1,0 +1,1 @@
+"""Storage: tables, the engine and its transactions, and migrations."""

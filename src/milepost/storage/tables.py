@@ -1,0 +1,270 @@
+"""Tables, named as in Leantime's schema so that rows come back in Leantime's shapes.
+
+Column names follow Leantime (`zp_*` tables, camelCase columns) wherever Leantime has the
+concept; tables that only Milepost has are prefixed `mp_`. Text columns that Leantime
+keeps as varchar (`editorId`, `priority`, `role`) stay strings, because their JSON type
+is part of the wire contract.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+clients = Table(
+    "zp_clients",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("street", String(200), nullable=False, default=""),
+    Column("zip", String(20), nullable=False, default=""),
+    Column("city", String(100), nullable=False, default=""),
+    Column("state", String(100), nullable=False, default=""),
+    Column("country", String(100), nullable=False, default=""),
+    Column("phone", String(100), nullable=False, default=""),
+    Column("internet", String(200), nullable=False, default=""),
+    Column("email", String(200), nullable=False, default=""),
+    Column("published", Integer, nullable=False, default=1),
+    Column("age", Integer, nullable=True),
+    Column("modified", DateTime, nullable=True),
+)
+
+users = Table(
+    "zp_user",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The e-mail address for people; a random 32-character id for API key principals.
+    Column("username", String(175), nullable=False, unique=True),
+    Column("password", String(255), nullable=False, default=""),
+    Column("firstname", String(100), nullable=False, default=""),
+    Column("lastname", String(100), nullable=False, default=""),
+    Column("phone", String(25), nullable=False, default=""),
+    Column("profileId", String(100), nullable=False, default=""),
+    Column("lastlogin", DateTime, nullable=True),
+    # 'a' active, 'i' invited, '' deactivated.
+    Column("status", String(1), nullable=False, default="a"),
+    Column("expires", DateTime, nullable=True),
+    Column("role", String(20), nullable=False, default="20"),
+    Column("clientId", Integer, nullable=True),
+    Column("notifications", Integer, nullable=False, default=1),
+    Column("description", Text, nullable=False, default=""),
+    Column("jobTitle", String(200), nullable=False, default=""),
+    Column("jobLevel", String(50), nullable=False, default=""),
+    Column("department", String(200), nullable=False, default=""),
+    Column("wage", Float, nullable=True),
+    Column("hours", Float, nullable=True),
+    Column("twoFAEnabled", Boolean, nullable=False, default=False),
+    # '' for people who sign in with a password, 'api' for API key principals.
+    Column("source", String(20), nullable=False, default=""),
+    Column("createdOn", DateTime, nullable=True),
+    Column("modified", DateTime, nullable=True),
+)
+
+projects = Table(
+    "zp_projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("clientId", Integer, nullable=True, index=True),
+    Column("details", Text, nullable=False, default=""),
+    # -1 closed, 0 or NULL open.
+    Column("state", Integer, nullable=True, default=0),
+    Column("hourBudget", String(255), nullable=False, default="0"),
+    Column("dollarBudget", Integer, nullable=False, default=0),
+    Column("active", Integer, nullable=True),
+    Column("menuType", String(100), nullable=False, default="default"),
+    # 'restricted' (members only), 'clients' (the client's users too) or 'all'.
+    Column("psettings", String(20), nullable=False, default="restricted"),
+    Column("parent", Integer, nullable=True),
+    Column("type", String(20), nullable=False, default="project"),
+    Column("start", DateTime, nullable=True),
+    Column("end", DateTime, nullable=True),
+    Column("sortIndex", Integer, nullable=True),
+    Column("created", DateTime, nullable=True),
+    Column("modified", DateTime, nullable=True),
+)
+
+project_members = Table(
+    "zp_relationuserproject",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, ForeignKey("zp_user.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "projectId", Integer, ForeignKey("zp_projects.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("wage", Float, nullable=True),
+    # '' inherits the global role; otherwise a role key such as '20'.
+    Column("projectRole", String(20), nullable=False, default=""),
+    UniqueConstraint("userId", "projectId"),
+    Index("ix_zp_relationuserproject_projectId", "projectId"),
+)
+
+tickets = Table(
+    "zp_tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("projectId", Integer, ForeignKey("zp_projects.id"), nullable=False),
+    Column("headline", String(255), nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("acceptanceCriteria", Text, nullable=False, default=""),
+    Column("outcomeImpact", Text, nullable=False, default=""),
+    Column("type", String(255), nullable=False, default="task"),
+    Column("status", Integer, nullable=False, default=3),
+    Column("priority", String(60), nullable=False, default=""),
+    Column("userId", Integer, nullable=True),
+    Column("editorId", String(75), nullable=False, default=""),
+    Column("date", DateTime, nullable=True),
+    Column("dateToFinish", DateTime, nullable=True),
+    Column("editFrom", DateTime, nullable=True),
+    Column("editTo", DateTime, nullable=True),
+    Column("planHours", Float, nullable=False, default=0),
+    Column("hourRemaining", Float, nullable=False, default=0),
+    Column("storypoints", Float, nullable=False, default=0),
+    Column("sprint", Integer, nullable=True),
+    Column("tags", String(255), nullable=False, default=""),
+    Column("url", String(255), nullable=True),
+    Column("dependingTicketId", Integer, nullable=False, default=0),
+    Column("milestoneid", Integer, nullable=False, default=0),
+    Column("sortindex", BigInteger, nullable=True),
+    Column("kanbanSortIndex", BigInteger, nullable=True),
+    Column("modified", DateTime, nullable=True),
+    Index("ix_zp_tickets_projectId_type", "projectId", "type"),
+    Index("ix_zp_tickets_dependingTicketId", "dependingTicketId"),
+    Index("ix_zp_tickets_milestoneid", "milestoneid"),
+    Index("ix_zp_tickets_modified", "modified"),
+)
+
+# Collaborators and other links between entities, as Leantime keeps them.
+entity_relations = Table(
+    "zp_entity_relationship",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entityA", Integer, nullable=False),
+    Column("entityAType", String(45), nullable=False),
+    Column("entityB", Integer, nullable=False),
+    Column("entityBType", String(45), nullable=False),
+    Column("relationship", String(45), nullable=False),
+    Column("createdOn", DateTime, nullable=True),
+    Column("createdBy", Integer, nullable=True),
+    Index("ix_zp_entity_relationship_a", "entityAType", "entityA", "relationship"),
+)
+
+sprints = Table(
+    "zp_sprints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("projectId", Integer, ForeignKey("zp_projects.id"), nullable=False, index=True),
+    Column("name", String(45), nullable=False, default=""),
+    Column("startDate", DateTime, nullable=True),
+    Column("endDate", DateTime, nullable=True),
+    Column("modified", DateTime, nullable=True),
+)
+
+timesheets = Table(
+    "zp_timesheets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, nullable=False),
+    Column("ticketId", Integer, nullable=False, index=True),
+    Column("workDate", DateTime, nullable=False),
+    Column("hours", Float, nullable=False, default=0),
+    Column("description", Text, nullable=False, default=""),
+    Column("kind", String(175), nullable=False, default="GENERAL_BILLABLE"),
+    Column("invoicedEmpl", Integer, nullable=False, default=0),
+    Column("invoicedComp", Integer, nullable=False, default=0),
+    Column("invoicedEmplDate", DateTime, nullable=True),
+    Column("invoicedCompDate", DateTime, nullable=True),
+    Column("paid", Integer, nullable=False, default=0),
+    Column("paidDate", DateTime, nullable=True),
+    Column("rate", String(255), nullable=False, default=""),
+    Column("modified", DateTime, nullable=True),
+    UniqueConstraint("userId", "ticketId", "workDate", "kind"),
+)
+
+comments = Table(
+    "zp_comment",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("module", String(200), nullable=False),
+    Column("moduleId", Integer, nullable=False),
+    Column("userId", Integer, nullable=False),
+    Column("commentParent", Integer, nullable=False, default=0),
+    Column("date", DateTime, nullable=True),
+    Column("text", Text, nullable=False, default=""),
+    Column("status", String(50), nullable=False, default=""),
+    Column("modified", DateTime, nullable=True),
+    Index("ix_zp_comment_module_moduleId", "module", "moduleId"),
+)
+
+settings = Table(
+    "zp_settings",
+    metadata,
+    Column("key", String(175), primary_key=True),
+    Column("value", Text, nullable=False, default=""),
+)
+
+access_tokens = Table(
+    "zp_access_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tokenable_type", String(255), nullable=False, default="user"),
+    Column("tokenable_id", Integer, ForeignKey("zp_user.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False, default=""),
+    # sha256 hex of the plaintext; the plaintext is shown once and never stored.
+    Column("token", String(64), nullable=False, unique=True),
+    Column("abilities", Text, nullable=False, default='["*"]'),
+    Column("last_used_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("updated_at", DateTime, nullable=True),
+)
+
+# API keys. Each key is also a `zp_user` row of source 'api' (its principal, as in
+# Leantime); this table holds what a key has beyond a user row.
+api_keys = Table(
+    "mp_api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "userId",
+        Integer,
+        ForeignKey("zp_user.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    # The public middle part of `lt_<keyId>_<secret>`, equal to the user row's username.
+    Column("keyId", String(32), nullable=False, unique=True),
+    Column("name", String(100), nullable=False, unique=True),
+    # sha256 hex of the secret part.
+    Column("digest", String(64), nullable=False),
+    Column("allProjects", Boolean, nullable=False, default=False),
+    # '3.8' answers results bare (the default); '3.7' wraps each result in a list.
+    Column("resultFormat", String(8), nullable=False, default="3.8"),
+    Column("expiresAt", DateTime, nullable=True),
+    Column("revokedAt", DateTime, nullable=True),
+    Column("lastUsedAt", DateTime, nullable=True),
+    Column("createdAt", DateTime, nullable=False),
+    Column("createdBy", Integer, nullable=True),
+)
