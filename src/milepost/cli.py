@@ -118,7 +118,9 @@ def _init(settings: Settings, args: argparse.Namespace) -> int:
         _err("It is shown only now; change it after signing in.")
     if args.demo:
         seeded = setup.seed_demo(parts.services, owner.id)
-        _err("Seeded the demo data." if seeded else "The database has projects; no demo data added.")
+        _err(
+            "Seeded the demo data." if seeded else "The database has projects; no demo data added."
+        )
     _err(f"The database at {settings.database} is ready.")
     return 0
 
@@ -217,7 +219,9 @@ def _tokens(settings: Settings, args: argparse.Namespace) -> int:
         user = get_user_by_email(ctx, args.user)
         if not user:
             raise NotFound(f"no active user with the e-mail {args.user}")
-        created = keys.create_token(ctx, user["id"], args.name, parse_date(args.expires, "--expires"))
+        created = keys.create_token(
+            ctx, user["id"], args.name, parse_date(args.expires, "--expires")
+        )
     _out(created["token"])
     return 0
 

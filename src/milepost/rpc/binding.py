@@ -236,7 +236,9 @@ class Binder:
             shape = shape_of(hints[name])
             required = parameter.default is inspect.Parameter.empty
             self.params.append(
-                Param(name, shape, coercer(shape), required, None if required else parameter.default)
+                Param(
+                    name, shape, coercer(shape), required, None if required else parameter.default
+                )
             )
         self.names = frozenset(param.name for param in self.params)
         wrappers = [p for p in self.params if p.shape.without_none().kind == "object"]

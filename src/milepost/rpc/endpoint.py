@@ -153,7 +153,9 @@ def _unauthorized(error: ServiceError) -> dict[str, Any]:
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+    }
 
 
 def _client_address(scope: Scope) -> str:
@@ -162,7 +164,10 @@ def _client_address(scope: Scope) -> str:
 
 
 def _payload_from_body(content_type: str, body: bytes) -> Any:
-    if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+    if (
+        content_type.split(";", maxsplit=1)[0].strip().lower()
+        == "application/x-www-form-urlencoded"
+    ):
         # Leantime reads form fields; curl sends JSON with this type by default, so a
         # body without a `method` field is read as JSON.
         fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -180,7 +185,8 @@ def _payload_from_query(query_string: bytes) -> Any:
     fields = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
     if not fields.get("method"):
         raise RequestError(
-            200, invalid_request("Method name required in the query string", reason="missing_method")
+            200,
+            invalid_request("Method name required in the query string", reason="missing_method"),
         )
     return _request_from_fields(fields, from_query=True)
 

@@ -39,7 +39,9 @@ def parse_error(detail: str) -> dict[str, Any]:
     return error_body(PARSE_ERROR, "Parse error", {"reason": "parse_error", "detail": detail})
 
 
-def invalid_request(detail: str, id_: Any = None, reason: str = "invalid_request") -> dict[str, Any]:
+def invalid_request(
+    detail: str, id_: Any = None, reason: str = "invalid_request"
+) -> dict[str, Any]:
     return error_body(INVALID_REQUEST, "Invalid Request", {"reason": reason, "detail": detail}, id_)
 
 

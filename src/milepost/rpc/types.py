@@ -13,7 +13,9 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, is_typeddict
 
-ShapeKind = Literal["int", "float", "bool", "str", "none", "any", "object", "list", "union", "literal"]
+ShapeKind = Literal[
+    "int", "float", "bool", "str", "none", "any", "object", "list", "union", "literal"
+]
 
 
 @dataclass(frozen=True)

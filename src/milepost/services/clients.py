@@ -10,6 +10,7 @@ from milepost.services.errors import Conflict, InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.values import fmt_date, limit_text
 from milepost.storage import tables as t
+from milepost.storage.database import insert_id
 
 cc = t.clients.c
 FIELDS = ("name", "street", "zip", "city", "state", "country", "phone", "internet", "email")
@@ -83,7 +84,7 @@ def create(ctx: Context, values: ClientValues) -> int:
         raise InvalidParams("param `values.name`: a client needs a name", param="values.name")
     columns = _columns(dict(values))
     columns["modified"] = ctx.now
-    return int(ctx.conn.execute(insert(t.clients).values(**columns)).inserted_primary_key[0])
+    return insert_id(ctx.conn, insert(t.clients).values(**columns))
 
 
 @operation("Clients.Clients.editClient", permission="clients.edit", writes=True)

@@ -1,11 +1,11 @@
 """The errors that services raise, drawn once.
 
     ServiceError                 base: carries a JSON-RPC code, a reason word and a detail
-    ├── InvalidParams            -32602  input that does not fit (names the param and what was expected)
+    ├── InvalidParams            -32602  input that does not fit (names the param, the expectation)
     ├── Forbidden                -32001  the caller lacks the permission or the project access
     ├── NotFound                 -32002  the entity does not exist (or is hidden from the caller)
     ├── Conflict                 -32005  a uniqueness rule or an expected version was violated
-    ├── NotSupported             -32601  a Leantime method tied to a feature Milepost does not have
+    ├── NotSupported             -32601  a Leantime method for a feature Milepost lacks
     └── Unauthenticated          -32001  no valid credentials (HTTP 401 on the wire)
 
 Transports map these to their own wire without `isinstance` chains: every error carries

@@ -21,6 +21,7 @@ from milepost.services.permissions import Role
 from milepost.services.projects import grant_role_check
 from milepost.services.values import fmt_date, parse_date
 from milepost.storage import tables as t
+from milepost.storage.database import insert_id
 
 kc = t.api_keys.c
 MAX_NAME = 100
@@ -126,18 +127,17 @@ def create_key(ctx: Context, values: dict[str, Any], projects: list[int]) -> New
         raise Conflict(f"a key named {name!r} exists", reason="duplicate_name")
     expires = parse_date(values.get("expires"), "values.expires")
     key_id, secret = auth.random_text(auth.KEY_ID_LENGTH), auth.random_text(auth.KEY_SECRET_LENGTH)
-    user_id = int(
-        ctx.conn.execute(
-            insert(t.users).values(
-                username=key_id,
-                firstname=name,
-                role=str(role.value),
-                status="a",
-                source="api",
-                createdOn=ctx.now,
-                modified=ctx.now,
-            )
-        ).inserted_primary_key[0]
+    user_id = insert_id(
+        ctx.conn,
+        insert(t.users).values(
+            username=key_id,
+            firstname=name,
+            role=str(role.value),
+            status="a",
+            source="api",
+            createdOn=ctx.now,
+            modified=ctx.now,
+        ),
     )
     ctx.conn.execute(
         insert(t.api_keys).values(
@@ -302,24 +302,27 @@ class NewToken(TypedDict):
     expires: str | None
 
 
-def create_token(
-    ctx: Context, user_id: int, name: str, expires: dt.datetime | None
-) -> NewToken:
+def create_token(ctx: Context, user_id: int, name: str, expires: dt.datetime | None) -> NewToken:
     plain = auth.random_text(auth.TOKEN_LENGTH)
-    token_id = int(
-        ctx.conn.execute(
-            insert(t.access_tokens).values(
-                tokenable_type="user",
-                tokenable_id=user_id,
-                name=name,
-                token=auth.digest(plain),
-                expires_at=expires,
-                created_at=ctx.now,
-                updated_at=ctx.now,
-            )
-        ).inserted_primary_key[0]
+    token_id = insert_id(
+        ctx.conn,
+        insert(t.access_tokens).values(
+            tokenable_type="user",
+            tokenable_id=user_id,
+            name=name,
+            token=auth.digest(plain),
+            expires_at=expires,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        ),
     )
-    return {"id": token_id, "name": name, "userId": user_id, "token": plain, "expires": fmt_date(expires)}
+    return {
+        "id": token_id,
+        "name": name,
+        "userId": user_id,
+        "token": plain,
+        "expires": fmt_date(expires),
+    }
 
 
 @operation("Auth.AccessToken.revokeCurrentToken", writes=True)

@@ -59,14 +59,7 @@ def _table(*entries: tuple[str, Role, Scope]) -> dict[str, Permission]:
     return {key: Permission(key, role, scope) for key, role, scope in entries}
 
 
-R, C, E, M, A, O = (
-    Role.READONLY,
-    Role.COMMENTER,
-    Role.EDITOR,
-    Role.MANAGER,
-    Role.ADMIN,
-    Role.OWNER,
-)
+R, C, E, M, A = Role.READONLY, Role.COMMENTER, Role.EDITOR, Role.MANAGER, Role.ADMIN
 _CONTENT = ("sprints", "goals", "ideas", "blueprints", "wiki", "calendar")
 
 PERMISSIONS: dict[str, Permission] = _table(

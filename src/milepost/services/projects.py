@@ -11,13 +11,14 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import delete, func, insert, select, update
 
-from milepost.services import tickets
+from milepost.services import ticket_rows, tickets
 from milepost.services.errors import Forbidden, InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.permissions import Principal, Role
 from milepost.services.scope import visible_projects
 from milepost.services.values import fmt_date, limit_text, parse_date
 from milepost.storage import tables as t
+from milepost.storage.database import insert_id
 
 pc = t.projects.c
 PSETTINGS = ("restricted", "clients", "all")
@@ -228,7 +229,7 @@ def get_project_progress(ctx: Context, projectId: int) -> Progress:
     done, total = tickets.project_progress(ctx, projectId)
     end = ctx.conn.execute(select(pc.end).where(pc.id == projectId)).scalar()
     return {
-        "percent": tickets.ticket_rows.percent(done, total),
+        "percent": ticket_rows.percent(done, total),
         "doneTickets": done,
         "allTickets": total,
         "estimatedCompletionDate": None,
@@ -245,10 +246,13 @@ def _columns(ctx: Context, values: dict[str, Any], param: str) -> dict[str, Any]
             columns[field] = values[field]
     if "clientId" in values:
         client = values["clientId"] or None
-        if client and not ctx.conn.execute(
-            select(t.clients.c.id).where(t.clients.c.id == client)
-        ).first():
-            raise InvalidParams(f"param `{param}.clientId`: no client {client}", param=f"{param}.clientId")
+        if (
+            client
+            and not ctx.conn.execute(select(t.clients.c.id).where(t.clients.c.id == client)).first()
+        ):
+            raise InvalidParams(
+                f"param `{param}.clientId`: no client {client}", param=f"{param}.clientId"
+            )
         columns["clientId"] = client
     if "psettings" in values:
         if values["psettings"] not in PSETTINGS:
@@ -288,7 +292,7 @@ def add_project(ctx: Context, values: ProjectValues) -> int:
         raise InvalidParams("param `values.name`: a project needs a name", param="values.name")
     columns = _columns(ctx, dict(values), "values")
     columns.update(created=ctx.now, modified=ctx.now)
-    project_id = int(ctx.conn.execute(insert(t.projects).values(**columns)).inserted_primary_key[0])
+    project_id = insert_id(ctx.conn, insert(t.projects).values(**columns))
     for user in {ctx.principal.user_id, *(values.get("assignedUsers") or [])}:
         _require_user(ctx, user, "values.assignedUsers")
         add_member(ctx, user, project_id)
@@ -346,4 +350,6 @@ def edit_user_project_relations(ctx: Context, id: int, projects: list[int]) -> b
 def grant_role_check(principal: Principal, role: Role) -> None:
     """Nobody hands out a role above their own."""
     if role > principal.role:
-        raise Forbidden(f"cannot grant the role {role.label} above your own ({principal.role.label})")
+        raise Forbidden(
+            f"cannot grant the role {role.label} above your own ({principal.role.label})"
+        )

@@ -16,9 +16,7 @@ def visible_projects(principal: Principal) -> ColumnElement[bool]:
     """A condition on `zp_projects` that holds for the projects the caller may access."""
     if principal.sees_every_project():
         return true()
-    member = (
-        t.projects.c.id.in_(list(principal.memberships)) if principal.memberships else false()
-    )
+    member = t.projects.c.id.in_(list(principal.memberships)) if principal.memberships else false()
     if principal.is_key:
         return member
     conditions = [member, t.projects.c.psettings == "all"]

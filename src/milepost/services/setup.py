@@ -16,6 +16,7 @@ from milepost.services import auth, clients, projects, tickets, users
 from milepost.services.operations import Context, ServiceLayer
 from milepost.services.permissions import Principal, Role
 from milepost.storage import tables as t
+from milepost.storage.database import insert_id
 
 DEMO_TICKETS_PER_PROJECT = 100
 
@@ -88,7 +89,7 @@ def seed_demo(services: ServiceLayer, owner_id: int, *, seed: int = 7) -> bool:
     """Fill an empty database with people, projects, milestones, sprints and tickets.
 
     Returns False (and changes nothing) when the database already has projects."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
     with services.database.transaction(write=True) as conn:
         if conn.execute(select(func.count()).select_from(t.projects)).scalar_one():
             return False
@@ -140,16 +141,18 @@ def _seed_project(ctx: Context, rng: random.Random, project_id: int, people: lis
     ]
     sprints = []
     for number in (1, 2):
-        result = ctx.conn.execute(
-            t.sprints.insert().values(
-                projectId=project_id,
-                name=f"Sprint {number}",
-                startDate=ctx.now,
-                endDate=ctx.now,
-                modified=ctx.now,
+        sprints.append(
+            insert_id(
+                ctx.conn,
+                t.sprints.insert().values(
+                    projectId=project_id,
+                    name=f"Sprint {number}",
+                    startDate=ctx.now,
+                    endDate=ctx.now,
+                    modified=ctx.now,
+                ),
             )
         )
-        sprints.append(int(result.inserted_primary_key[0]))
     statuses = [3, 3, 1, 4, 4, 2, 0, 0, 0, -1]
     for _ in range(DEMO_TICKETS_PER_PROJECT):
         tickets.add_ticket(

@@ -23,6 +23,7 @@ from milepost.services.scope import visible_projects
 from milepost.services.ticket_rows import Ticket, TicketRow, tk
 from milepost.services.values import limit_text, parse_date, with_time
 from milepost.storage import tables as t
+from milepost.storage.database import insert_id
 
 MAX_HEADLINE = 255
 MAX_TEXT = 1_000_000
@@ -110,12 +111,31 @@ class SearchCriteria(TypedDict, total=False):
 # Columns that patch methods may set (Leantime's list), by lower-cased name.
 PATCHABLE = {
     name.lower(): name
-    for name in (
-        "headline type description projectId status date dateToFinish sprint storypoints"
-        " priority hourRemaining planHours tags editorId userId editFrom editTo"
-        " acceptanceCriteria outcomeImpact dependingTicketId milestoneid sortIndex"
-        " kanbanSortIndex"
-    ).split()
+    for name in [
+        "headline",
+        "type",
+        "description",
+        "projectId",
+        "status",
+        "date",
+        "dateToFinish",
+        "sprint",
+        "storypoints",
+        "priority",
+        "hourRemaining",
+        "planHours",
+        "tags",
+        "editorId",
+        "userId",
+        "editFrom",
+        "editTo",
+        "acceptanceCriteria",
+        "outcomeImpact",
+        "dependingTicketId",
+        "milestoneid",
+        "sortIndex",
+        "kanbanSortIndex",
+    ]
 }
 _DATE_FIELDS = {"dateToFinish": "timeToFinish", "editFrom": "timeFrom", "editTo": "timeTo"}
 _TEXT_FIELDS = ("description", "acceptanceCriteria", "outcomeImpact")
@@ -126,9 +146,7 @@ _COLUMN = {"sortIndex": "sortindex"}
 
 
 @operation("Tickets.Tickets.getStatusLabels", permission="tickets.view", project="projectId")
-def get_status_labels(
-    ctx: Context, projectId: int | None = None
-) -> dict[str, labels.StatusLabel]:
+def get_status_labels(ctx: Context, projectId: int | None = None) -> dict[str, labels.StatusLabel]:
     """The status labels of a project (Leantime's defaults without a project), keyed by
     status code in board order."""
     return labels.wire_labels(labels.status_labels(ctx.conn, projectId))  # type: ignore[return-value]
@@ -294,9 +312,7 @@ def _status_filter(ctx: Context, criteria: SearchCriteria, projects: list[int]) 
         # Status codes are per project; resolve done-ness with each project's labels.
         scope = projects or ([criteria["currentProject"]] if criteria.get("currentProject") else [])
         done = labels.codes_of_type(labels.DEFAULT_STATUS_LABELS, "DONE")
-        clauses = [
-            and_(tk.projectId == pid, tk.status.in_(_done_codes(ctx, pid))) for pid in scope
-        ]
+        clauses = [and_(tk.projectId == pid, tk.status.in_(_done_codes(ctx, pid))) for pid in scope]
         is_done = or_(*clauses) if clauses else tk.status.in_(done)
         return [is_done if status == "done" else ~is_done]
     return [tk.status.in_(_csv_ints(status, "searchCriteria.status"))]
@@ -317,7 +333,8 @@ def _order(order_by: str) -> list[Any]:
     }
     if order_by not in orders:
         raise InvalidParams(
-            f"param `searchCriteria.orderBy`: expected one of {', '.join(orders)}, got {order_by!r}",
+            f"param `searchCriteria.orderBy`: expected one of {', '.join(orders)},"
+            f" got {order_by!r}",
             param="searchCriteria.orderBy",
             expected="one of " + ", ".join(orders),
         )
@@ -362,12 +379,16 @@ def get_all_milestones(
     for row in rows:
         done, total = ticket_rows.milestone_progress(ctx.conn, row["id"], row["projectId"])
         extra: dict[str, Any] = row  # type: ignore[assignment]
-        extra.update(doneTickets=done, allTickets=total, percentDone=ticket_rows.percent(done, total))
+        extra.update(
+            doneTickets=done, allTickets=total, percentDone=ticket_rows.percent(done, total)
+        )
     return rows
 
 
 @operation("Tickets.Tickets.findTicket", permission="tickets.view", project="projectId")
-def find_ticket(ctx: Context, term: str, projectId: int, userId: int | None = None) -> list[TicketRow]:
+def find_ticket(
+    ctx: Context, term: str, projectId: int, userId: int | None = None
+) -> list[TicketRow]:
     """Tickets of a project whose headline, description or id matches `term`."""
     criteria: SearchCriteria = {"term": term, "currentProject": projectId, "status": "all"}
     if userId:
@@ -390,9 +411,7 @@ def _project_for_write(ctx: Context, project_id: Any, permission: str, param: st
     return int(project_id)
 
 
-def _columns(
-    ctx: Context, values: dict[str, Any], project_id: int, param: str
-) -> dict[str, Any]:
+def _columns(ctx: Context, values: dict[str, Any], project_id: int, param: str) -> dict[str, Any]:
     """Validated column values for the fields present in `values`."""
     limit_text(values, "headline", MAX_HEADLINE, param)
     limit_text(values, "tags", 255, param)
@@ -455,10 +474,13 @@ def _user_ref(ctx: Context, value: Any, param: str) -> str:
     text = "" if value in (None, "", "0", 0) else str(value).strip()
     if not text:
         return ""
-    if not text.isdigit() or not ctx.conn.execute(
-        select(t.users.c.id).where(t.users.c.id == int(text))
-    ).first():
-        raise InvalidParams(f"param `{param}`: no user {value!r}", param=param, expected="a user id")
+    if (
+        not text.isdigit()
+        or not ctx.conn.execute(select(t.users.c.id).where(t.users.c.id == int(text))).first()
+    ):
+        raise InvalidParams(
+            f"param `{param}`: no user {value!r}", param=param, expected="a user id"
+        )
     return text
 
 
@@ -496,16 +518,16 @@ def _ticket_ref(
 
 
 def _collaborators(ctx: Context, ticket_id: int, users: list[int], param: str) -> None:
-    found = set(
-        ctx.conn.execute(select(t.users.c.id).where(t.users.c.id.in_(users))).scalars()
-    )
+    found = set(ctx.conn.execute(select(t.users.c.id).where(t.users.c.id.in_(users))).scalars())
     missing = sorted(set(users) - found)
     if missing:
         raise InvalidParams(f"param `{param}`: no user {missing[0]}", param=param)
     rel = t.entity_relations.c
     ctx.conn.execute(
         delete(t.entity_relations).where(
-            rel.entityAType == "Ticket", rel.entityA == ticket_id, rel.relationship == "collaborator"
+            rel.entityAType == "Ticket",
+            rel.entityA == ticket_id,
+            rel.relationship == "collaborator",
         )
     )
     if users:
@@ -527,7 +549,9 @@ def _collaborators(ctx: Context, ticket_id: int, users: list[int], param: str) -
 
 
 def _create(ctx: Context, values: dict[str, Any], param: str, **fixed: Any) -> int:
-    project_id = _project_for_write(ctx, values.get("projectId"), "tickets.create", f"{param}.projectId")
+    project_id = _project_for_write(
+        ctx, values.get("projectId"), "tickets.create", f"{param}.projectId"
+    )
     if not (values.get("headline") or "").strip():
         raise InvalidParams(
             "notifications.ticket_save_error_no_headline",
@@ -535,12 +559,14 @@ def _create(ctx: Context, values: dict[str, Any], param: str, **fixed: Any) -> i
             expected="a non-empty headline",
         )
     columns = _columns(ctx, values, project_id, param)
-    columns.setdefault("status", labels.first_of_type(labels.status_labels(ctx.conn, project_id), "NEW", 3))
+    columns.setdefault(
+        "status", labels.first_of_type(labels.status_labels(ctx.conn, project_id), "NEW", 3)
+    )
     columns.setdefault("type", "task")
     columns.update(fixed)
     columns.update(projectId=project_id, userId=ctx.principal.user_id, modified=ctx.now)
     columns.setdefault("date", ctx.now)
-    ticket_id = int(ctx.conn.execute(insert(t.tickets).values(**columns)).inserted_primary_key[0])
+    ticket_id = insert_id(ctx.conn, insert(t.tickets).values(**columns))
     if values.get("collaborators"):
         _collaborators(ctx, ticket_id, values["collaborators"], f"{param}.collaborators")
     return ticket_id
@@ -629,7 +655,9 @@ def update_ticket(ctx: Context, values: TicketValues) -> bool:
 
 def _patch(ctx: Context, id: int, values: dict[str, Any], param: str) -> bool:
     row = _editable(ctx, id, "id")
-    known = {PATCHABLE[key.lower()]: value for key, value in values.items() if key.lower() in PATCHABLE}
+    known = {
+        PATCHABLE[key.lower()]: value for key, value in values.items() if key.lower() in PATCHABLE
+    }
     if "collaborators" in values:
         known["collaborators"] = values["collaborators"]
     if not known:
@@ -695,7 +723,9 @@ def _remove(ctx: Context, ticket_id: int) -> None:
         )
     )
     ctx.conn.execute(
-        delete(t.comments).where(t.comments.c.module == "ticket", t.comments.c.moduleId == ticket_id)
+        delete(t.comments).where(
+            t.comments.c.module == "ticket", t.comments.c.moduleId == ticket_id
+        )
     )
     ctx.conn.execute(delete(t.tickets).where(tk.id == ticket_id))
 

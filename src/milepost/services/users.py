@@ -20,6 +20,7 @@ from milepost.services.permissions import Role
 from milepost.services.projects import grant_role_check
 from milepost.services.values import fmt_date, limit_text
 from milepost.storage import tables as t
+from milepost.storage.database import insert_id
 
 uc = t.users.c
 _hasher = PasswordHasher()
@@ -216,7 +217,7 @@ def create_user(ctx: Context, values: dict[str, Any], param: str = "values") -> 
     columns.setdefault("role", str(Role.EDITOR.value))
     columns.setdefault("status", "a")
     columns.update(source="", createdOn=ctx.now, modified=ctx.now)
-    return int(ctx.conn.execute(insert(t.users).values(**columns)).inserted_primary_key[0])
+    return insert_id(ctx.conn, insert(t.users).values(**columns))
 
 
 @operation("Users.Users.addUser", permission="users.create", writes=True)
@@ -264,9 +265,7 @@ def delete_user(ctx: Context, id: int) -> bool:
             raise Conflict("the last owner cannot be deleted", reason="last_owner")
     ctx.conn.execute(delete(t.project_members).where(t.project_members.c.userId == id))
     ctx.conn.execute(delete(t.access_tokens).where(t.access_tokens.c.tokenable_id == id))
-    ctx.conn.execute(
-        update(t.tickets).where(t.tickets.c.editorId == str(id)).values(editorId="")
-    )
+    ctx.conn.execute(update(t.tickets).where(t.tickets.c.editorId == str(id)).values(editorId=""))
     ctx.conn.execute(delete(t.users).where(uc.id == id))
     ctx.after_commit(ctx.services.principals_changed)
     return True

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -58,8 +58,8 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._write_lock, self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_immediate=True)
+        with self._write_lock, self.engine.connect() as plain:
+            conn = plain.execution_options(sqlite_immediate=True)
             with conn.begin():
                 yield conn
 
@@ -83,3 +83,11 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def insert_id(conn: Connection, statement: Insert) -> int:
+    """Execute an INSERT of one row and return the new row's primary key."""
+    key = conn.execute(statement).inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(key[0])

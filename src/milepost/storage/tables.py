@@ -111,9 +111,7 @@ project_members = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("userId", Integer, ForeignKey("zp_user.id", ondelete="CASCADE"), nullable=False),
-    Column(
-        "projectId", Integer, ForeignKey("zp_projects.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("projectId", Integer, ForeignKey("zp_projects.id", ondelete="CASCADE"), nullable=False),
     Column("wage", Float, nullable=True),
     # '' inherits the global role; otherwise a role key such as '20'.
     Column("projectRole", String(20), nullable=False, default=""),
