@@ -191,7 +191,12 @@ def start_server(
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "MILEPOST_FAILED_AUTH_PER_MINUTE": "1000000", **(env or {})},
+            env={
+                **os.environ,
+                "MILEPOST_FAILED_AUTH_PER_MINUTE": "1000000",
+                "MILEPOST_RATE_LIMIT_PER_MINUTE": "0",
+                **(env or {}),
+            },
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,14 +15,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from milepost import __version__
+from milepost import __version__, web
 from milepost.rpc import discovery
 from milepost.rpc.endpoint import JsonRpcEndpoint
 from milepost.rpc.protocol import Dispatcher
 from milepost.rpc.registry import Registry
 from milepost.services import DOMAINS
 from milepost.services.auth import Authenticator, FailedAuthLimiter
-from milepost.services.operations import ServiceLayer, collect
+from milepost.services.layer import Policies, ServiceLayer
+from milepost.services.operations import collect
+from milepost.services.ratelimit import RateLimiter, counter_for
+from milepost.services.sessions import SessionPolicy, Sessions
 from milepost.settings import Settings
 from milepost.storage.database import Database
 
@@ -39,15 +43,30 @@ class Milepost:
     services: ServiceLayer
     registry: Registry
     authenticator: Authenticator
+    sessions: Sessions
 
 
 def build(settings: Settings) -> Milepost:
     database = Database(settings.database, pool_size=settings.db_pool_size)
-    services = ServiceLayer(database, version=__version__)
+    policies = Policies(
+        idempotency_ttl=dt.timedelta(hours=settings.idempotency_hours),
+        audit_retention=dt.timedelta(days=settings.audit_retention_days),
+    )
+    services = ServiceLayer(database, version=__version__, policies=policies)
     authenticator = Authenticator(database, cache_seconds=settings.auth_cache_seconds)
     services.on_principals_changed.append(authenticator.clear)
     registry = Registry(collect(DOMAINS))
-    return Milepost(settings, database, services, registry, authenticator)
+    sessions = Sessions(
+        services,
+        SessionPolicy(
+            idle=dt.timedelta(hours=settings.session_idle_hours),
+            lifetime=dt.timedelta(hours=settings.session_max_hours),
+            window=dt.timedelta(minutes=settings.sign_in_window_minutes),
+            failures_per_address=settings.sign_in_failures_per_address,
+            failures_per_account=settings.sign_in_failures_per_account,
+        ),
+    )
+    return Milepost(settings, database, services, registry, authenticator, sessions)
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -67,6 +86,10 @@ def create_app(settings: Settings) -> ASGIApp:
         parts.authenticator,
         FailedAuthLimiter(settings.failed_auth_per_minute),
         max_body_bytes=settings.max_body_bytes,
+        session_check=web.session_check(parts.sessions),
+        rate_limiter=RateLimiter(
+            settings.rate_limit_per_minute, counter_for(settings.redis_url, settings.redis_prefix)
+        ),
     )
 
     async def health(_request: Request) -> JSONResponse:
@@ -78,8 +101,11 @@ def create_app(settings: Settings) -> ASGIApp:
         yield
         parts.database.dispose()
 
-    site = Starlette(routes=[Route("/health", health)], lifespan=lifespan)
-    return _RpcPath(rpc, site)
+    site = Starlette(
+        routes=[Route("/health", health), *web.routes(parts.services, parts.sessions)],
+        lifespan=lifespan,
+    )
+    return _RpcPath(rpc, web.SecurityHeaders(site))
 
 
 def from_environment() -> ASGIApp:

@@ -20,6 +20,8 @@ from milepost.settings import ENV_PREFIX, Settings
 
 logger = logging.getLogger("milepost")
 
+DEFAULT_URL = "http://127.0.0.1:8080"
+REMOTE_COMMANDS = ("call", "methods")
 ROLES = ("readonly", "commenter", "editor", "manager", "admin", "owner")
 
 
@@ -65,11 +67,50 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--user", required=True, help="the user's e-mail")
     token.add_argument("--name", default="cli-issued")
     token.add_argument("--expires", help="expiry date, YYYY-MM-DD")
+
+    call = commands.add_parser("call", help="call a JSON-RPC method on a server")
+    call.add_argument("method", help="tickets.getTicket, Api.Config.getSystemInfo, or a full name")
+    call.add_argument(
+        "params",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="a param by name; VALUE is read as JSON when it parses, else as a string; "
+        "a dotted KEY (values.headline=x) fills an object",
+    )
+    call.add_argument("--json", dest="json_params", metavar="PARAMS", help="params as JSON")
+    call.add_argument("--raw", action="store_true", help="print the result as JSON")
+    call.add_argument(
+        "--get-url", action="store_true", help="print the equivalent GET URL instead of calling"
+    )
+    _server_flags(call)
+    methods = commands.add_parser("methods", help="list the methods a server offers")
+    methods.add_argument("pattern", nargs="?", help="a substring or a glob (tickets.get*)")
+    _server_flags(methods)
     return parser
 
 
+def _server_flags(command: argparse.ArgumentParser) -> None:
+    default_url = os.environ.get("MILEPOST_URL") or DEFAULT_URL
+    command.add_argument(
+        "--url", default=default_url, help=f"server URL (MILEPOST_URL, {DEFAULT_URL})"
+    )
+    command.add_argument(
+        "--key", default=os.environ.get("MILEPOST_KEY"), help="API key (MILEPOST_KEY)"
+    )
+    command.add_argument(
+        "--token", default=os.environ.get("MILEPOST_TOKEN"), help="access token (MILEPOST_TOKEN)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "call" and not any(item.startswith("-") for item in extra):
+        args.params += extra  # KEY=VALUE after an option: argparse leaves them over
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command in REMOTE_COMMANDS:
+        return _remote(args)
     overrides = {
         name: getattr(args, name, None)
         for name in ("database", "host", "port", "workers", "log_level", "owner_email")
@@ -224,6 +265,147 @@ def _tokens(settings: Settings, args: argparse.Namespace) -> int:
         )
     _out(created["token"])
     return 0
+
+
+def _remote(args: argparse.Namespace) -> int:
+    """`call` and `methods`: a client of a running server, through milepost.client."""
+    from milepost.client import ClientError
+
+    logging.basicConfig(level="WARNING", format="milepost: %(message)s", stream=sys.stderr)
+    try:
+        return _call(args) if args.command == "call" else _methods(args)
+    except ClientError as error:
+        status = getattr(error, "status", None)
+        code = error.code if error.code is not None else f"HTTP {status}" if status else "network"
+        _err(f"error {code} {error.message}" + (f": {error.detail}" if error.detail else ""))
+        return 1
+    except UsageError as error:
+        _err(f"milepost {args.command}: {error}")
+        return 2
+    except BrokenPipeError:
+        # The reader (`| head`) has gone; stop writing without a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+class UsageError(Exception):
+    """A command line that cannot be turned into a call."""
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from milepost.client import Client
+
+    token = None if args.key else args.token  # a key, from --key or MILEPOST_KEY, wins
+    try:
+        return Client(args.url, args.key or None, token=token or None)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _call(args: argparse.Namespace) -> int:
+    import json
+
+    from milepost.client.display import render
+
+    params = _call_params(args.params, args.json_params)
+    args_, named = (params, {}) if isinstance(params, list) else ([], params or {})
+    with _client(args) as client:
+        if args.get_url:
+            _out(client.get_url(args.method, *args_, **named))
+            return 0
+        result = client.call(args.method, *args_, **named)
+    _out(json.dumps(result, indent=2, ensure_ascii=False) if args.raw else render(result))
+    return 0
+
+
+def _call_params(pairs: list[str], text: str | None) -> dict[str, Any] | list[Any] | None:
+    """Params from `--json` and KEY=VALUE arguments (which go into a `--json` object)."""
+    params = _json_params(text)
+    if not pairs:
+        return params
+    if isinstance(params, list):
+        raise UsageError("KEY=VALUE params go by name; they cannot join a --json array")
+    named = dict(params or {})
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"expected KEY=VALUE, got {pair!r} (use --json '[...]' by position)")
+        _put(named, key.split("."), _value(value))
+    return named
+
+
+def _json_params(text: str | None) -> dict[str, Any] | list[Any] | None:
+    import json
+
+    if text is None:
+        return None
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--json: expected JSON, got {text!r} ({error})") from None
+    if not isinstance(params, dict | list):
+        raise UsageError(f"--json: expected an object or an array, got {text!r}")
+    return params
+
+
+def _value(text: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _put(params: dict[str, Any], path: list[str], value: Any) -> None:
+    """Set `values.headline=x` as {"values": {"headline": "x"}}."""
+    for part in path[:-1]:
+        inner = params.setdefault(part, {})
+        if not isinstance(inner, dict):
+            raise UsageError(f"param {part!r} is both a value and an object")
+        params = inner
+    params[path[-1]] = value
+
+
+def _methods(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        document = client.discover()
+    rows = [
+        (_short_name(method), " ".join(str(method.get("summary") or "").split()))
+        for method in document.get("methods", [])
+        if _matches(method, args.pattern)
+    ]
+    if not rows:
+        _err(f"milepost methods: no method matches {args.pattern!r}")
+        return 1
+    width = max(len(name) for name, _ in rows)
+    for name, summary in sorted(rows, key=lambda row: row[0].lower()):
+        _out(f"{name:<{width}}  {summary}".rstrip())
+    return 0
+
+
+def _names(method: dict[str, Any]) -> list[str]:
+    """A method's names without the `leantime.rpc.` prefix, the shortest first."""
+    full = [str(method.get("name", "")), *map(str, method.get("x-aliases") or [])]
+    names = {name.removeprefix("leantime.rpc.") for name in full}
+    return sorted(names, key=lambda name: (name.count("."), name))
+
+
+def _short_name(method: dict[str, Any]) -> str:
+    return _names(method)[0]
+
+
+def _matches(method: dict[str, Any], pattern: str | None) -> bool:
+    """A case-insensitive glob when the pattern has `*?[`, else a substring."""
+    from fnmatch import fnmatchcase
+
+    if not pattern:
+        return True
+    wanted = pattern.lower()
+    names = [name.lower() for name in _names(method)]
+    if any(char in wanted for char in "*?["):
+        return any(fnmatchcase(name, wanted) for name in names)
+    return any(wanted in name for name in names)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,22 @@ class Settings:
     max_batch: int = 1000
     failed_auth_per_minute: int = 20
     auth_cache_seconds: float = 5.0
+    # Web sign-in: a session ends after `session_idle_hours` without a request and
+    # `session_max_hours` after sign-in; failed sign-ins are throttled per client address
+    # and per account over a sliding window of `sign_in_window_minutes`.
+    session_idle_hours: float = 12.0
+    session_max_hours: float = 168.0
+    sign_in_window_minutes: float = 15.0
+    sign_in_failures_per_address: int = 20
+    sign_in_failures_per_account: int = 5
+    # Rate limits: calls per minute per key or user (0: off); counters in Redis when
+    # `redis_url` is set (shared by every process), else in process memory.
+    rate_limit_per_minute: int = 600
+    redis_url: str | None = None
+    redis_prefix: str = "milepost"  # keeps installations that share a Redis apart
+    # How long idempotency records and audit entries are kept.
+    idempotency_hours: float = 24.0
+    audit_retention_days: float = 90.0
     # First-run owner account, read by `milepost init`.
     owner_email: str = "admin@example.com"
     owner_password: Secret | None = None
@@ -95,6 +111,8 @@ def _convert(cls: type[Settings], name: str, value: Any) -> Any:
             return float(value)
         if kind == "Secret | None":
             return None if value is None else Secret(value)
+        if kind == "str | None":
+            return None if value in (None, "") else str(value)
         return str(value)
     except ValueError:
         raise ValueError(f"setting {name}: expected {kind}, got {value!r}") from None

@@ -28,6 +28,9 @@ Coerce = Callable[[Any, str], Any]
 
 _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# Integers beyond 64 bits fit no database column (SQLite overflows, PostgreSQL errors).
+_INT_RANGE = range(-(2**63), 2**63)
+_INT_EXPECTED = "an integer from -2^63 to 2^63-1"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -58,26 +61,35 @@ def _show(value: Any) -> str:
 
 
 def _to_int(value: Any, path: str) -> int:
+    number: int | None = None
     if isinstance(value, bool):
-        if value:
-            return 1
+        number = 1 if value else None
     elif isinstance(value, int):
-        return value
+        number = value
     elif isinstance(value, float) and value.is_integer():
-        return int(value)
+        number = int(value)
     elif isinstance(value, str) and _INT.fullmatch(value.strip()):
-        return int(value.strip())
-    raise CastError(path, "an integer", value)
+        number = int(value.strip())
+    if number is None:
+        raise CastError(path, "an integer", value)
+    if number not in _INT_RANGE:
+        raise CastError(path, _INT_EXPECTED, value)
+    return number
 
 
 def _to_float(value: Any, path: str) -> float:
+    number: float | None = None
     if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, int | float) and math.isfinite(value):
-        return float(value)
-    if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
-        return float(value.strip())
-    raise CastError(path, "a number", value)
+        number = 1.0 if value else 0.0
+    elif isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
+        number = float(value.strip())
+    if number is None:
+        raise CastError(path, "a number", value)
+    if not math.isfinite(number):
+        raise CastError(path, "a finite number", value)
+    return number
 
 
 def _to_bool(value: Any, path: str) -> bool:

@@ -18,14 +18,23 @@ from urllib.parse import parse_qsl, unquote
 import anyio.to_thread
 import orjson
 
-from milepost.rpc.protocol import Dispatcher, error_body, invalid_request, parse_error
+from milepost.rpc.protocol import (
+    Dispatcher,
+    RequestInfo,
+    error_body,
+    invalid_request,
+    parse_error,
+)
 from milepost.services.errors import ServiceError, Unauthenticated
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from starlette.types import Receive, Scope, Send
 
     from milepost.services.auth import Authenticator, FailedAuthLimiter
     from milepost.services.permissions import Principal
+    from milepost.services.ratelimit import RateLimiter
 
 ALLOWED_METHODS = "GET, POST"
 
@@ -43,7 +52,13 @@ class RequestError(Exception):
 
 
 class JsonRpcEndpoint:
-    """A bare ASGI app: it reads, authenticates, decodes, and hands over to the dispatcher."""
+    """A bare ASGI app: it reads, authenticates, decodes, and hands over to the dispatcher.
+
+    Credentials, in this order: `x-api-key`, `Authorization: Bearer`, then the web
+    session through `session_check`, which gets the Cookie and X-CSRF-Token headers and
+    returns the session's principal, None when the cookies hold no session, or raises
+    Unauthenticated for a bad session or a missing or wrong CSRF token.
+    """
 
     def __init__(
         self,
@@ -52,11 +67,15 @@ class JsonRpcEndpoint:
         limiter: FailedAuthLimiter,
         *,
         max_body_bytes: int,
+        session_check: Callable[[str, str], Principal | None] | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.authenticator = authenticator
         self.limiter = limiter
         self.max_body_bytes = max_body_bytes
+        self.session_check = session_check
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -88,8 +107,17 @@ class JsonRpcEndpoint:
             payload = _payload_from_query(scope.get("query_string", b""))
         else:
             payload = _payload_from_body(headers.get("content-type", ""), body)
-        answer = self.dispatcher.handle(payload, principal)
-        return (204 if answer is None else 200), answer, {}
+        headers_out: dict[str, str] = {}
+        if self.rate_limiter is not None:
+            cost = len(payload) if isinstance(payload, list) and payload else 1
+            decision = self.rate_limiter.take(principal, cost)
+            if decision is not None:
+                headers_out = decision.headers()
+                if not decision.allowed:
+                    raise RequestError(429, _rate_limited(decision.reset), headers_out)
+        info = RequestInfo(address, headers.get("idempotency-key"))
+        answer = self.dispatcher.handle(payload, principal, info)
+        return (204 if answer is None else 200), answer, headers_out
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
         declared = headers.get("content-length", "")
@@ -138,14 +166,30 @@ class JsonRpcEndpoint:
             scheme, _, token = headers.get("authorization", "").partition(" ")
             if scheme.lower() == "bearer" and token.strip():
                 return self.authenticator.bearer(token)
+            if self.session_check is not None and headers.get("cookie"):
+                principal = self.session_check(headers["cookie"], headers.get("x-csrf-token", ""))
+                if principal is not None:
+                    return principal
             raise Unauthenticated(
-                "send an API key in x-api-key or a token in Authorization: Bearer",
+                "send an API key in x-api-key, a token in Authorization: Bearer, or the web"
+                " session cookie with its X-CSRF-Token header",
                 reason="missing",
             )
         except Unauthenticated as error:
             if error.reason != "missing":
                 self.limiter.record(address)
             raise RequestError(401, _unauthorized(error), {"www-authenticate": "Bearer"}) from None
+
+
+def _rate_limited(retry_after: int) -> dict[str, Any]:
+    return error_body(
+        -32029,
+        "Too many requests",
+        {
+            "reason": "rate_limited",
+            "detail": f"the rate limit of this key or user is used up; retry in {retry_after} s",
+        },
+    )
 
 
 def _unauthorized(error: ServiceError) -> dict[str, Any]:
@@ -198,11 +242,11 @@ def _request_from_fields(fields: dict[str, str], *, from_query: bool) -> dict[st
         request["id"] = fields["id"]
     raw = fields.get("params")
     if raw:
-        request["params"] = _decode_base64_params(raw) if from_query else raw
+        request["params"] = _decode_base64_params(raw, request.get("id")) if from_query else raw
     return request
 
 
-def _decode_base64_params(text: str) -> Any:
+def _decode_base64_params(text: str, id_: str | None) -> Any:
     """Base64 JSON params: standard or URL-safe alphabet, padded or not, `+` sent as a space."""
     text = text.strip()
     if "%" in text:
@@ -224,6 +268,7 @@ def _decode_base64_params(text: str) -> Any:
                     "param": "params",
                     "expected": "base64 of a JSON object or array",
                 },
+                id_,
             ),
         ) from None
 

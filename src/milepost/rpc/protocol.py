@@ -2,8 +2,10 @@
 
 Where Leantime deviates from the specification, the specification wins (PRODUCT.md,
 contract item 6): an `id` of null is answered; notifications (no `id` member) are never
-answered, in a batch or alone; an empty batch is one -32600; each non-object batch
-member gets its own -32600; a parse error has `"id": null`. Application errors keep
+answered, in a batch or alone, but an invalid Request object (no method name, a version
+other than "2.0") is no notification and gets its -32600 with `"id": null`; an empty
+batch is one -32600; each non-object batch member gets its own -32600; a parse error has
+`"id": null`. Application errors keep
 Leantime's codes, and `error.data` is always an object with a `reason` word and a
 `detail` text.
 """
@@ -13,15 +15,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from milepost.rpc.registry import MethodNotFound, Registry
+from milepost.services import paging
 from milepost.services.errors import InvalidParams, ServiceError
+from milepost.services.layer import CallMeta
 
 if TYPE_CHECKING:
-    from milepost.services.operations import ServiceLayer
+    from milepost.services.layer import ServiceLayer
     from milepost.services.permissions import Principal
 
 logger = logging.getLogger("milepost.rpc")
@@ -87,8 +92,11 @@ class Dispatcher:
         self.max_batch = max_batch
         self.builtins = builtins
 
-    def handle(self, payload: Any, principal: Principal) -> Any | None:
+    def handle(
+        self, payload: Any, principal: Principal, request: RequestInfo | None = None
+    ) -> Any | None:
         """Return the response document, or None when nothing is to be sent."""
+        info = request or RequestInfo()
         if isinstance(payload, list):
             if not payload:
                 return invalid_request("an empty batch holds no request", reason="empty_batch")
@@ -97,12 +105,17 @@ class Dispatcher:
                     f"a batch of {len(payload)} requests exceeds the limit of {self.max_batch}",
                     reason="batch_too_large",
                 )
-            answers = [self.handle_one(member, principal) for member in payload]
+            answers = [
+                self.handle_one(member, principal, info.member(index))
+                for index, member in enumerate(payload)
+            ]
             present = [answer for answer in answers if answer is not None]
             return present or None
-        return self.handle_one(payload, principal)
+        return self.handle_one(payload, principal, info)
 
-    def handle_one(self, request: Any, principal: Principal) -> dict[str, Any] | None:
+    def handle_one(
+        self, request: Any, principal: Principal, info: RequestInfo
+    ) -> dict[str, Any] | None:
         if not isinstance(request, dict):
             return invalid_request(
                 f"a request must be a JSON object, got {_json_type(request)}",
@@ -112,26 +125,21 @@ class Dispatcher:
             return invalid_request(
                 f"id must be a string, a number or null, got {_json_type(id_)}", reason="bad_id"
             )
-        notification = "id" not in request
-        answer = self._call(request, principal, id_)
-        return None if notification else answer
+        # An invalid Request object is no notification: it is answered, with or without id.
+        invalid = _envelope_error(request, id_)
+        if invalid is not None:
+            return invalid
+        answer = self._call(request, principal, id_, info)
+        return None if "id" not in request else answer
 
-    def _call(self, request: dict[str, Any], principal: Principal, id_: Any) -> dict[str, Any]:
-        name = request.get("method")
-        if not isinstance(name, str) or not name:
-            return invalid_request("Must include method: a non-empty string", id_, "missing_method")
-        version = request.get("jsonrpc")
-        if version != "2.0":
-            detail = (
-                'You must include a "jsonrpc" parameter with a value of "2.0"'
-                if version is None
-                else f'jsonrpc must be the string "2.0", got {orjson.dumps(version).decode()}'
-            )
-            return invalid_request(detail, id_, "bad_version")
+    def _call(
+        self, request: dict[str, Any], principal: Principal, id_: Any, info: RequestInfo
+    ) -> dict[str, Any]:
+        name = request["method"]
         started = time.perf_counter()
         outcome = "ok"
         try:
-            result = self._invoke(name, request.get("params"), principal)
+            result = self._invoke(name, request.get("params"), principal, info)
             return {"jsonrpc": "2.0", "result": result, "id": id_}
         except ServiceError as error:
             outcome = f"{error.code} {error.reason}"
@@ -155,18 +163,54 @@ class Dispatcher:
                 outcome,
             )
 
-    def _invoke(self, name: str, raw_params: Any, principal: Principal) -> Any:
+    def _invoke(self, name: str, raw_params: Any, principal: Principal, info: RequestInfo) -> Any:
         builtin = self.builtins.get(name)
         if builtin is not None:
             return builtin(principal)
         if not name.startswith("leantime.rpc.") and name.startswith("rpc."):
             raise MethodNotFound(f"Method doesn't exist: {name}")
         method = self.registry.resolve(name)
-        args = method.binder.bind(decode_params(raw_params))
-        result = self.services.call(method.operation, principal, args)
+        params = decode_params(raw_params)
+        args = method.binder.bind(params)
+        meta = CallMeta(
+            address=info.address,
+            idempotency_key=info.idempotency_key,
+            page=paging.request_from(params) if method.lists and isinstance(params, dict) else None,
+        )
+        result = self.services.call(method.operation, principal, args, meta)
         if principal.legacy_results and result is not None:
             return [result]
         return result
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What the transport knows of the request a call came in."""
+
+    address: str = ""
+    idempotency_key: str | None = None
+
+    def member(self, index: int) -> RequestInfo:
+        """The info for one member of a batch: its own idempotency key."""
+        if self.idempotency_key is None:
+            return self
+        return RequestInfo(self.address, f"{self.idempotency_key}#{index}")
+
+
+def _envelope_error(request: dict[str, Any], id_: Any) -> dict[str, Any] | None:
+    """The -32600 answer for a request object without a method name or version 2.0."""
+    name = request.get("method")
+    if not isinstance(name, str) or not name:
+        return invalid_request("Must include method: a non-empty string", id_, "missing_method")
+    version = request.get("jsonrpc")
+    if version != "2.0":
+        detail = (
+            'You must include a "jsonrpc" parameter with a value of "2.0"'
+            if version is None
+            else f'jsonrpc must be the string "2.0", got {orjson.dumps(version).decode()}'
+        )
+        return invalid_request(detail, id_, "bad_version")
+    return None
 
 
 def _valid_id(value: Any) -> bool:

@@ -44,6 +44,12 @@ class Method:
     result: Shape
 
     @property
+    def lists(self) -> bool:
+        """Whether the method answers a list, and so takes the paging params."""
+        shapes = self.result.options if self.result.kind == "union" else (self.result,)
+        return any(shape.kind == "list" for shape in shapes)
+
+    @property
     def short_name(self) -> str:
         """The 4-part form where domain and service share a name."""
         domain, service, method = self.operation.wire.split(".")

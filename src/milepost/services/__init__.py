@@ -8,10 +8,32 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from milepost.services import clients, keys, projects, system, tickets, users
+from milepost.services import (
+    audit,
+    clients,
+    comments,
+    keys,
+    projects,
+    system,
+    tickets,
+    timesheets,
+    tokens,
+    users,
+)
 from milepost.services.permissions import Principal, Role
 
-DOMAINS: tuple[ModuleType, ...] = (tickets, projects, users, clients, keys, system)
+DOMAINS: tuple[ModuleType, ...] = (
+    tickets,
+    projects,
+    users,
+    clients,
+    keys,
+    tokens,
+    comments,
+    timesheets,
+    audit,
+    system,
+)
 
 
 def system_principal() -> Principal:

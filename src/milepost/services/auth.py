@@ -73,6 +73,7 @@ def load_principal(
     key_id: int | None = None,
     token_id: int | None = None,
     legacy_results: bool = False,
+    rate_limit: int | None = None,
 ) -> Principal | None:
     """Build the principal for a user row, or None if the row is missing."""
     row = conn.execute(
@@ -100,6 +101,7 @@ def load_principal(
         key_id=key_id,
         token_id=token_id,
         legacy_results=legacy_results,
+        rate_limit=rate_limit,
     )
 
 
@@ -138,9 +140,12 @@ class Authenticator:
         self._tokens: dict[str, _Entry] = {}
         self._last_used_written: dict[tuple[str, int], float] = {}
         self._lock = threading.Lock()
+        # Bumped by clear(): an entry loaded before a revocation committed is not cached.
+        self._generation = 0
 
     def clear(self) -> None:
         with self._lock:
+            self._generation += 1
             self._keys.clear()
             self._tokens.clear()
 
@@ -170,11 +175,12 @@ class Authenticator:
         entry = cache.get(key)
         if entry is not None and self._clock() - entry.loaded < self.cache_seconds:
             return entry
+        generation = self._generation
         entry = load()
         with self._lock:
             if entry is None:
                 cache.pop(key, None)
-            else:
+            elif generation == self._generation:
                 cache[key] = entry
         return entry
 
@@ -208,6 +214,7 @@ class Authenticator:
                 all_projects=row.allProjects,
                 key_id=row.id,
                 legacy_results=row.resultFormat == "3.7",
+                rate_limit=row.rateLimit,
             )
         return _Entry(row.digest, principal, refusal, row.expiresAt, self._clock())
 
@@ -271,10 +278,14 @@ class FailedAuthLimiter:
 
     def record(self, address: str) -> None:
         with self._lock:
-            self._recent(address).append(self._clock())
+            self._failures[address] = [*self._recent(address), self._clock()]
 
     def _recent(self, address: str) -> list[float]:
+        """The failures of the last minute; an address without any is forgotten."""
         cutoff = self._clock() - 60.0
         recent = [stamp for stamp in self._failures.get(address, []) if stamp > cutoff]
-        self._failures[address] = recent
+        if recent:
+            self._failures[address] = recent
+        else:
+            self._failures.pop(address, None)
         return recent

@@ -3,8 +3,9 @@
 A key is created by an admin with a name, a role, and either a set of projects or all
 projects (including ones created later); the secret is returned once and only its
 SHA-256 digest is stored. A key is identified by its user row id (as `getAPIKeys`
-reports it) or by its unique name. Nobody creates a key that can do more than they can:
-the role is capped at the creator's, and the projects at those the creator may access.
+reports it) or by its unique name. Nobody creates, changes or revokes a key that can do
+more than they can: the role is capped at the caller's, and the projects at those the
+caller may access.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ MAX_NAME = 100
 class KeyValues(TypedDict, total=False):
     """A key's fields: `name` (or Leantime's `firstname`), `role`, `status` ('a' active,
     '' deactivated), `allProjects`, `expires`, and `resultFormat` ('3.8' bare results, or
-    '3.7' for integrations that expect every result wrapped in a list)."""
+    '3.7' for integrations that expect every result wrapped in a list), and `rateLimit`
+    (calls per minute; null for the server's default, 0 for none)."""
 
     name: str
     firstname: str
@@ -39,6 +41,7 @@ class KeyValues(TypedDict, total=False):
     allProjects: bool
     expires: str | None
     resultFormat: Literal["3.8", "3.7"]
+    rateLimit: int | None
 
 
 class NewKey(TypedDict):
@@ -69,6 +72,7 @@ class KeyInfo(TypedDict):
     allProjects: bool
     projects: list[int]
     resultFormat: str
+    rateLimit: int | None
     expires: str | None
     created: str | None
     lastUsed: str | None
@@ -80,6 +84,16 @@ def _role(value: Any, param: str) -> Role:
         return Role.parse(value)
     except ValueError as error:
         raise InvalidParams(f"param `{param}`: {error}", param=param, expected="a role") from None
+
+
+def _rate_limit(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise InvalidParams(
+            f"param `values.rateLimit`: expected calls per minute (0 or more), got {value}",
+            param="values.rateLimit",
+            expected="calls per minute, or null for the server default",
+        )
+    return value
 
 
 def _check_projects(ctx: Context, projects: list[int], param: str) -> list[int]:
@@ -147,6 +161,7 @@ def create_key(ctx: Context, values: dict[str, Any], projects: list[int]) -> New
             digest=auth.digest(secret),
             allProjects=all_projects,
             resultFormat=values.get("resultFormat") or "3.8",
+            rateLimit=_rate_limit(values.get("rateLimit")),
             expiresAt=expires,
             createdAt=ctx.now,
             createdBy=ctx.principal.user_id,
@@ -207,6 +222,7 @@ def _info(ctx: Context, row: Any) -> KeyInfo:
         "allProjects": bool(row.allProjects),
         "projects": _projects_of(ctx, row.userId),
         "resultFormat": row.resultFormat,
+        "rateLimit": row.rateLimit,
         "expires": fmt_date(row.expiresAt),
         "created": fmt_date(row.createdAt),
         "lastUsed": fmt_date(row.lastUsedAt),
@@ -232,6 +248,18 @@ def find_key(ctx: Context, name_or_id: str | int) -> Any:
     return row
 
 
+def _manageable(ctx: Context, row: Any) -> None:
+    """Nobody changes or revokes a key that can do more than they can: one with a role
+    above theirs, or with projects (or all projects) they cannot access themselves."""
+    if Role.parse(row.role) > ctx.principal.role:
+        raise Forbidden(f"API key {row.userId} holds a role above yours")
+    if row.allProjects and not ctx.principal.sees_every_project():
+        raise Forbidden(f"API key {row.userId} reaches every project; you do not")
+    for project_id in _projects_of(ctx, row.userId):
+        if not ctx.can_access_project(project_id):
+            raise Forbidden(f"API key {row.userId} reaches project {project_id}; you do not")
+
+
 @operation("Api.Api.getProjectRelationIds", permission="api.manage")
 def get_project_relation_ids(ctx: Context, id: int) -> list[int]:
     """The ids of the projects an API key (by its user id) may access."""
@@ -243,8 +271,10 @@ def update_api_key(
     ctx: Context, id: int, postValues: KeyValues, projects: list[int] | None = None
 ) -> bool:
     """Change a key's name, role, status, expiry or result format, and with `projects`
-    its project set. Returns true."""
+    its project set. Returns true. -32001 for a key that reaches a role or a project the
+    caller does not have."""
     row = find_key(ctx, id)
+    _manageable(ctx, row)
     values: dict[str, Any] = dict(postValues)
     user_columns: dict[str, Any] = {"modified": ctx.now}
     key_columns: dict[str, Any] = {}
@@ -268,6 +298,8 @@ def update_api_key(
         key_columns["expiresAt"] = parse_date(values["expires"], "postValues.expires")
     if values.get("resultFormat"):
         key_columns["resultFormat"] = values["resultFormat"]
+    if "rateLimit" in values:
+        key_columns["rateLimit"] = _rate_limit(values["rateLimit"])
     if values.get("allProjects") is not None:
         if values["allProjects"] and not ctx.principal.sees_every_project():
             raise Forbidden("only a caller who sees every project can grant all projects")
@@ -284,8 +316,10 @@ def update_api_key(
 @operation("Api.Api.revokeAPIKey", permission="api.manage", writes=True)
 def revoke_api_key(ctx: Context, id: int) -> bool:
     """Revoke a key for good (Milepost; Leantime deletes the key's user row instead).
-    Calls with it are answered 401 with reason `revoked`. Returns true."""
+    Calls with it are answered 401 with reason `revoked`. Returns true. -32001 for a key
+    that reaches a role or a project the caller does not have."""
     row = find_key(ctx, id)
+    _manageable(ctx, row)
     if row.revokedAt is None:
         ctx.conn.execute(update(t.api_keys).where(kc.id == row.id).values(revokedAt=ctx.now))
     ctx.after_commit(ctx.services.principals_changed)

@@ -1,12 +1,11 @@
-"""Operations: the public surface of the service layer, and the one way to call it.
+"""Operations: the public surface of the service layer, and the context they run in.
 
 A service function becomes an operation with `@operation(...)`, which records Leantime's
 wire name for it, the permission it needs, where the project for that permission comes
 from, and whether it writes. Transports never call service functions directly: they
-bind arguments and hand them to `ServiceLayer.call`, which opens the transaction (a
-write transaction when the operation writes), checks the declared permission, runs the
-function and commits. Checks that need the entity loaded first ("[E]" in Leantime's
-table) are made by the function itself through `Context.authorize`.
+bind arguments and hand them to `ServiceLayer.call` (layer.py). Checks that need the
+entity loaded first ("[E]" in Leantime's table) are made by the function itself
+through `Context.authorize`.
 """
 
 from __future__ import annotations
@@ -18,16 +17,17 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from milepost.services.errors import Forbidden, InvalidParams
+from milepost.services.errors import Forbidden
+from milepost.services.paging import PageRequest, PageResult
 from milepost.services.permissions import Principal, permission
 from milepost.storage import tables as t
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from milepost.storage.database import Database
+    from milepost.services.layer import ServiceLayer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,6 +86,14 @@ def operation(
     return mark
 
 
+def operation_of(func: Callable[..., Any]) -> Operation:
+    """The operation a service function was marked as."""
+    op = getattr(func, _ATTRIBUTE, None)
+    if not isinstance(op, Operation):
+        raise TypeError(f"{func.__qualname__} is not an operation")
+    return op
+
+
 def collect(modules: Iterable[ModuleType]) -> Iterator[Operation]:
     """Every operation defined in the given modules, in definition order."""
     for module in modules:
@@ -103,7 +111,27 @@ class Context:
     principal: Principal
     services: ServiceLayer
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    page: PageRequest | None = None
+    page_result: PageResult = field(default_factory=PageResult)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def page_query(self, query: Any, id_column: Any, modified_column: Any = None) -> Any:
+        """Apply the call's page request to a list query (keyset on `id_column`)."""
+        page = self.page
+        if page is None:
+            return query
+        if page.modified_since is not None and modified_column is not None:
+            query = query.where(modified_column >= page.modified_since)
+        if not page.paged:
+            self.page_result.applied = modified_column is not None or page.modified_since is None
+            return query
+        if page.with_total:
+            counted = query.order_by(None).with_only_columns(func.count()).limit(None)
+            self.page_result.total = int(self.conn.execute(counted).scalar_one())
+        if page.after is not None:
+            query = query.where(id_column > page.after)
+        self.page_result.applied = True
+        return query.order_by(None).order_by(id_column.asc()).limit(page.limit + 1)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
@@ -138,50 +166,3 @@ class Context:
 
 def _in_project(project_id: int | None) -> str:
     return f" in project {project_id}" if project_id is not None else ""
-
-
-class ServiceLayer:
-    """Runs operations: one transaction each, declared permissions checked first."""
-
-    def __init__(self, database: Database, *, version: str) -> None:
-        self.database = database
-        self.version = version
-        # Called after a commit that changed principals (keys, tokens, memberships);
-        # the authenticator hooks its cache invalidation in here.
-        self.on_principals_changed: list[Callable[[], None]] = []
-
-    def call(self, op: Operation, principal: Principal, args: dict[str, Any]) -> Any:
-        with self.database.transaction(write=op.writes) as conn:
-            ctx = Context(conn, principal, self)
-            self._check_declared(ctx, op, args)
-            result = op.func(ctx, **args)
-        for callback in ctx._after_commit:
-            callback()
-        return result
-
-    def run(self, func: Callable[..., Any], principal: Principal, **kwargs: Any) -> Any:
-        """Call an operation's function by reference (for the CLI and web pages)."""
-        op: Operation = getattr(func, _ATTRIBUTE)
-        return self.call(op, principal, kwargs)
-
-    def principals_changed(self) -> None:
-        for callback in self.on_principals_changed:
-            callback()
-
-    @staticmethod
-    def _check_declared(ctx: Context, op: Operation, args: dict[str, Any]) -> None:
-        if op.permission is None:
-            return
-        if op.project_param is None:
-            ctx.authorize(op.permission)
-            return
-        project_id = args.get(op.project_param)
-        if project_id is None:
-            parameter = op.signature.parameters[op.project_param]
-            if parameter.default is inspect.Parameter.empty:
-                raise InvalidParams(
-                    f"Required Parameter Missing: {op.project_param}",
-                    param=op.project_param,
-                    expected="a project id",
-                )
-        ctx.authorize(op.permission, project_id)

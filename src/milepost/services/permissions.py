@@ -102,6 +102,8 @@ PERMISSIONS: dict[str, Permission] = _table(
     ("company.settings.view", A, "global"),
     ("company.settings.edit", A, "global"),
     ("api.manage", A, "global"),
+    ("audit.view", A, "global"),
+    ("webhooks.manage", A, "global"),
     ("plugins.manage", A, "global"),
     ("connector.manage", A, "global"),
 )
@@ -128,6 +130,7 @@ class Principal:
     key_id: int | None = None
     token_id: int | None = None
     legacy_results: bool = False
+    rate_limit: int | None = None  # calls per minute; None uses the server default
 
     @property
     def is_key(self) -> bool:

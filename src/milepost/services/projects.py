@@ -180,7 +180,13 @@ def get_projects_user_has_access_to(ctx: Context, userId: int | None = None) -> 
         return _visible(ctx)
     from milepost.services.auth import load_principal
 
-    other = load_principal(ctx.conn, userId, kind="user")
+    key = ctx.conn.execute(
+        select(t.api_keys.c.allProjects).where(t.api_keys.c.userId == userId)
+    ).first()
+    if key is None:
+        other = load_principal(ctx.conn, userId, kind="user")
+    else:
+        other = load_principal(ctx.conn, userId, kind="key", all_projects=key.allProjects)
     if other is None:
         return []
     return _visible(ctx, visible_projects(other))
@@ -293,15 +299,21 @@ def add_project(ctx: Context, values: ProjectValues) -> int:
     columns = _columns(ctx, dict(values), "values")
     columns.update(created=ctx.now, modified=ctx.now)
     project_id = insert_id(ctx.conn, insert(t.projects).values(**columns))
-    for user in {ctx.principal.user_id, *(values.get("assignedUsers") or [])}:
-        _require_user(ctx, user, "values.assignedUsers")
+    assigned = set(values.get("assignedUsers") or []) - {ctx.principal.user_id}
+    for user in sorted(assigned):
+        _require_person(ctx, user, "values.assignedUsers")
+    for user in {ctx.principal.user_id, *assigned}:
         add_member(ctx, user, project_id)
     return project_id
 
 
-def _require_user(ctx: Context, user_id: int, param: str) -> None:
-    if not ctx.conn.execute(select(t.users.c.id).where(t.users.c.id == user_id)).first():
-        raise InvalidParams(f"param `{param}`: no user {user_id}", param=param)
+def _require_person(ctx: Context, user_id: int, param: str) -> None:
+    """A person's user row; API keys' projects are set only through the Api methods."""
+    uc = t.users.c
+    if not ctx.conn.execute(select(uc.id).where(uc.id == user_id, uc.source != "api")).first():
+        raise InvalidParams(
+            f"param `{param}`: no user {user_id}", param=param, expected="a person's user id"
+        )
 
 
 def _editable(ctx: Context, project_id: int) -> None:
@@ -315,6 +327,8 @@ def _editable(ctx: Context, project_id: int) -> None:
 def patch(ctx: Context, id: int, params: ProjectValues) -> bool:
     """Change the given fields of a project. Needs projects.edit and access to it."""
     _editable(ctx, id)
+    if "name" in params and not (params["name"] or "").strip():
+        raise InvalidParams("param `params.name`: a project needs a name", param="params.name")
     columns = _columns(ctx, dict(params), "params")
     if not columns:
         return False
@@ -326,8 +340,9 @@ def patch(ctx: Context, id: int, params: ProjectValues) -> bool:
 @operation("Projects.Projects.editUserProjectRelations", permission="projects.edit", writes=True)
 def edit_user_project_relations(ctx: Context, id: int, projects: list[int]) -> bool:
     """Make user `id` a member of exactly `projects` (among the projects the caller may
-    see; memberships elsewhere are left as they are). Returns true."""
-    _require_user(ctx, id, "id")
+    see; memberships elsewhere are left as they are). `id` is a person: API keys get their
+    projects through Api.updateApiKey. Returns true."""
+    _require_person(ctx, id, "id")
     for project_id in projects:
         if not ctx.can_access_project(project_id):
             raise Forbidden(f"no access to project {project_id}")

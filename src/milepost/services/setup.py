@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from milepost.services import auth, clients, projects, tickets, users
-from milepost.services.operations import Context, ServiceLayer
+from milepost.services.layer import ServiceLayer
+from milepost.services.operations import Context
 from milepost.services.permissions import Principal, Role
 from milepost.storage import tables as t
 from milepost.storage.database import insert_id

@@ -209,7 +209,8 @@ def get_all(
     """Tickets matching Leantime's search criteria, newest first, in the caller's projects.
 
     Archived tickets (status -1) are left out unless `status` asks for them, and so are
-    tickets of closed projects unless `currentProject` or `projects` names them."""
+    tickets of closed projects unless `currentProject` or `projects` names them. `users`
+    matches the assignee or a collaborator."""
     return _search(ctx, searchCriteria or {}, limit=limit)
 
 
@@ -232,6 +233,7 @@ def _search(
                 expected=f"an integer from 0 to {MAX_LIST_LIMIT}",
             )
         query = query.limit(limit)
+    query = ctx.page_query(query, tk.id, tk.modified)
     rows = ctx.conn.execute(query).all()
     names = _labels_for(ctx, {row.projectId for row in rows})
     return [ticket_rows.ticket_row(row, names.get(row.projectId, {})) for row in rows]
@@ -267,7 +269,7 @@ def _filters(ctx: Context, criteria: SearchCriteria) -> list[Any]:
         where.append(func.coalesce(t.projects.c.state, 0) != -1)
     users = _csv(criteria.get("users"))
     if users:
-        where.append(tk.editorId.in_(users))
+        where.append(or_(tk.editorId.in_(users), tk.id.in_(_collaborating(users))))
     milestones = _csv_ints(criteria.get("milestone"), "searchCriteria.milestone")
     if milestones:
         where.append(tk.milestoneid.in_(milestones))
@@ -302,6 +304,16 @@ def _filters(ctx: Context, criteria: SearchCriteria) -> list[Any]:
     return where
 
 
+def _collaborating(users: list[str]) -> Any:
+    """The ids of tickets on which any of `users` is a collaborator."""
+    rel = t.entity_relations.c
+    return select(rel.entityA).where(
+        rel.entityAType == "Ticket",
+        rel.relationship == "collaborator",
+        rel.entityB.in_([int(user) for user in users if user.isdigit()]),
+    )
+
+
 def _status_filter(ctx: Context, criteria: SearchCriteria, projects: list[int]) -> list[Any]:
     status = (criteria.get("status") or "").strip()
     if status == "all":
@@ -323,12 +335,13 @@ def _done_codes(ctx: Context, project_id: int) -> list[int]:
 
 
 def _order(order_by: str) -> list[Any]:
+    # Empty values sort last on every backend (SQLite and PostgreSQL disagree by default).
     orders = {
-        "standard": [tk.sortindex.asc(), tk.id.desc()],
-        "kanbansort": [tk.kanbanSortIndex.asc(), tk.id.desc()],
-        "duedate": [tk.dateToFinish.asc(), tk.id.desc()],
+        "standard": [tk.sortindex.asc().nulls_last(), tk.id.desc()],
+        "kanbansort": [tk.kanbanSortIndex.asc().nulls_last(), tk.id.desc()],
+        "duedate": [tk.dateToFinish.asc().nulls_last(), tk.id.desc()],
         "priority": [tk.priority.asc(), tk.id.desc()],
-        "date": [tk.date.desc(), tk.id.desc()],
+        "date": [tk.date.desc().nulls_last(), tk.id.desc()],
         "id": [tk.id.asc()],
     }
     if order_by not in orders:
@@ -411,8 +424,15 @@ def _project_for_write(ctx: Context, project_id: Any, permission: str, param: st
     return int(project_id)
 
 
-def _columns(ctx: Context, values: dict[str, Any], project_id: int, param: str) -> dict[str, Any]:
-    """Validated column values for the fields present in `values`."""
+def _columns(
+    ctx: Context,
+    values: dict[str, Any],
+    project_id: int,
+    param: str,
+    milestone: str = "milestoneid",
+) -> dict[str, Any]:
+    """Validated column values for the fields present in `values`; `milestone` is the name
+    the caller sent the milestone under (quick adds use their own)."""
     limit_text(values, "headline", MAX_HEADLINE, param)
     limit_text(values, "tags", 255, param)
     for field in _TEXT_FIELDS:
@@ -455,7 +475,7 @@ def _columns(ctx: Context, values: dict[str, Any], project_id: int, param: str) 
         columns["sprint"] = _sprint_ref(ctx, values["sprint"], project_id, f"{param}.sprint")
     if "milestoneid" in values:
         columns["milestoneid"] = _ticket_ref(
-            ctx, values["milestoneid"], project_id, f"{param}.milestoneid", milestone=True
+            ctx, values["milestoneid"], project_id, f"{param}.{milestone}", milestone=True
         )
     if "dependingTicketId" in values:
         columns["dependingTicketId"] = _ticket_ref(
@@ -548,7 +568,9 @@ def _collaborators(ctx: Context, ticket_id: int, users: list[int], param: str) -
         )
 
 
-def _create(ctx: Context, values: dict[str, Any], param: str, **fixed: Any) -> int:
+def _create(
+    ctx: Context, values: dict[str, Any], param: str, milestone: str = "milestoneid"
+) -> int:
     project_id = _project_for_write(
         ctx, values.get("projectId"), "tickets.create", f"{param}.projectId"
     )
@@ -558,12 +580,11 @@ def _create(ctx: Context, values: dict[str, Any], param: str, **fixed: Any) -> i
             param=f"{param}.headline",
             expected="a non-empty headline",
         )
-    columns = _columns(ctx, values, project_id, param)
+    columns = _columns(ctx, values, project_id, param, milestone)
     columns.setdefault(
         "status", labels.first_of_type(labels.status_labels(ctx.conn, project_id), "NEW", 3)
     )
     columns.setdefault("type", "task")
-    columns.update(fixed)
     columns.update(projectId=project_id, userId=ctx.principal.user_id, modified=ctx.now)
     columns.setdefault("date", ctx.now)
     ticket_id = insert_id(ctx.conn, insert(t.tickets).values(**columns))
@@ -591,7 +612,7 @@ def quick_add_ticket(ctx: Context, params: QuickTicket) -> int:
     values.setdefault("editorId", str(ctx.principal.user_id))
     if "milestone" in values:
         values["milestoneid"] = values.pop("milestone")
-    return _create(ctx, values, "params")
+    return _create(ctx, values, "params", milestone="milestone")
 
 
 @operation("Tickets.Tickets.quickAddMilestone", writes=True)
@@ -606,12 +627,14 @@ def quick_add_milestone(ctx: Context, params: QuickMilestone) -> int:
     values.setdefault("tags", "#1b75bb")
     values.setdefault("editorId", str(ctx.principal.user_id))
     values["type"] = "milestone"
-    return _create(ctx, values, "params")
+    return _create(ctx, values, "params", milestone="dependentMilestone")
 
 
 def _editable(ctx: Context, ticket_id: Any, param: str) -> Any:
-    if not ticket_id:
-        raise InvalidParams(f"param `{param}`: the ticket id is missing", param=param)
+    if ticket_id is None:
+        raise InvalidParams(
+            f"Required Parameter Missing: {param}", param=param, expected="a ticket id"
+        )
     row = _load(ctx, ticket_id)
     if not ctx.can("tickets.edit", row.projectId):
         raise Forbidden("notifications.ticket_save_error_no_access")

@@ -123,9 +123,13 @@ def get_user_id(ctx: Context) -> int:
 
 @operation("Users.Users.getUser")
 def get_user(ctx: Context, id: int | None = None) -> User | Literal[False]:
-    """One user, or the caller when `id` is left out; false when there is no such user."""
+    """One user, or the caller when `id` is left out; false when there is no such user.
+    API keys are not users to others: another key's id answers false."""
     user_id = ctx.principal.user_id if id is None else id
-    row = ctx.conn.execute(_select().where(uc.id == user_id)).first()
+    query = _select().where(uc.id == user_id)
+    if user_id != ctx.principal.user_id:
+        query = query.where(uc.source != "api")
+    row = ctx.conn.execute(query).first()
     return False if row is None else _user(row)
 
 
@@ -185,7 +189,7 @@ def _columns(ctx: Context, values: dict[str, Any], param: str) -> dict[str, Any]
             )
         columns["status"] = values["status"]
     if "clientId" in values:
-        columns["clientId"] = values["clientId"] or None
+        columns["clientId"] = _client_ref(ctx, values["clientId"], f"{param}.clientId")
     if values.get("password"):
         if len(values["password"]) < MIN_PASSWORD:
             raise InvalidParams(
@@ -195,6 +199,16 @@ def _columns(ctx: Context, values: dict[str, Any], param: str) -> dict[str, Any]
             )
         columns["password"] = hash_password(values["password"])
     return columns
+
+
+def _client_ref(ctx: Context, client_id: int | None, param: str) -> int | None:
+    if not client_id:
+        return None
+    if ctx.conn.execute(select(t.clients.c.id).where(t.clients.c.id == client_id)).first() is None:
+        raise InvalidParams(
+            f"param `{param}`: no client {client_id}", param=param, expected="a client id"
+        )
+    return client_id
 
 
 def _unique_email(ctx: Context, email: str, except_id: int | None = None) -> None:

@@ -81,6 +81,9 @@ def with_time(date: dt.datetime | None, time_text: Any, param: str) -> dt.dateti
         return date
     try:
         hours, minutes = (int(part) for part in str(time_text).split(":")[:2])
+        if (hours, minutes) == (date.hour, date.minute):
+            # The time as getTicket reported it: keep the seconds it cannot show.
+            return date
         return date.replace(hour=hours, minute=minutes, second=0)
     except ValueError:
         raise InvalidParams(

@@ -49,6 +49,8 @@ clients = Table(
     Column("published", Integer, nullable=False, default=1),
     Column("age", Integer, nullable=True),
     Column("modified", DateTime, nullable=True),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
 )
 
 users = Table(
@@ -80,6 +82,8 @@ users = Table(
     Column("source", String(20), nullable=False, default=""),
     Column("createdOn", DateTime, nullable=True),
     Column("modified", DateTime, nullable=True),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
 )
 
 projects = Table(
@@ -104,6 +108,8 @@ projects = Table(
     Column("sortIndex", Integer, nullable=True),
     Column("created", DateTime, nullable=True),
     Column("modified", DateTime, nullable=True),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
 )
 
 project_members = Table(
@@ -152,6 +158,8 @@ tickets = Table(
     Index("ix_zp_tickets_dependingTicketId", "dependingTicketId"),
     Index("ix_zp_tickets_milestoneid", "milestoneid"),
     Index("ix_zp_tickets_modified", "modified"),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
 )
 
 # Collaborators and other links between entities, as Leantime keeps them.
@@ -178,6 +186,8 @@ sprints = Table(
     Column("startDate", DateTime, nullable=True),
     Column("endDate", DateTime, nullable=True),
     Column("modified", DateTime, nullable=True),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
 )
 
 timesheets = Table(
@@ -199,6 +209,8 @@ timesheets = Table(
     Column("rate", String(255), nullable=False, default=""),
     Column("modified", DateTime, nullable=True),
     UniqueConstraint("userId", "ticketId", "workDate", "kind"),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
 )
 
 comments = Table(
@@ -214,6 +226,8 @@ comments = Table(
     Column("status", String(50), nullable=False, default=""),
     Column("modified", DateTime, nullable=True),
     Index("ix_zp_comment_module_moduleId", "module", "moduleId"),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
 )
 
 settings = Table(
@@ -265,4 +279,113 @@ api_keys = Table(
     Column("lastUsedAt", DateTime, nullable=True),
     Column("createdAt", DateTime, nullable=False),
     Column("createdBy", Integer, nullable=True),
+    # Calls per minute for this key; NULL uses the server's `rate_limit_per_minute`.
+    Column("rateLimit", Integer, nullable=True),
+)
+
+# Web sign-in sessions. Only a SHA-256 digest of the session id is stored; the id itself
+# lives in the browser's cookie. Rows are shared by every server process.
+sessions = Table(
+    "mp_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("userId", Integer, ForeignKey("zp_user.id", ondelete="CASCADE"), nullable=False),
+    Column("createdAt", DateTime, nullable=False),
+    Column("lastSeenAt", DateTime, nullable=False),
+    Column("expiresAt", DateTime, nullable=False, index=True),
+    Index("ix_mp_sessions_userId", "userId"),
+)
+
+# Failed web sign-ins, counted per client address and per account (lower-cased e-mail)
+# over a sliding window to throttle password guessing across all server processes.
+sign_in_failures = Table(
+    "mp_sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(64), nullable=False),
+    Column("account", String(175), nullable=False),
+    Column("failedAt", DateTime, nullable=False),
+    Index("ix_mp_sign_in_failures_address", "address", "failedAt"),
+    Index("ix_mp_sign_in_failures_account", "account", "failedAt"),
+    Index("ix_mp_sign_in_failures_failedAt", "failedAt"),
+)
+
+# Every mutating call: who (principal, key), what (method, target ids), how it ended.
+audit_log = Table(
+    "mp_audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("userId", Integer, nullable=True),
+    Column("principalKind", String(10), nullable=False),
+    Column("keyId", Integer, nullable=True),
+    Column("method", String(200), nullable=False),
+    Column("targets", String(255), nullable=False, default=""),
+    Column("outcome", String(80), nullable=False),
+    Column("address", String(64), nullable=False, default=""),
+    Index("ix_mp_audit_log_userId_at", "userId", "at"),
+)
+
+# Results of calls made with an Idempotency-Key, replayed for a retry with the same key.
+idempotency = Table(
+    "mp_idempotency",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(80), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("requestHash", String(64), nullable=False),
+    Column("result", Text, nullable=False),
+    Column("createdAt", DateTime, nullable=False),
+    Column("expiresAt", DateTime, nullable=False, index=True),
+    UniqueConstraint("scope", "key"),
+)
+
+# Webhook subscriptions: which events of which projects go to which URL, signed with
+# `secret` (stored as given: the server needs it to sign).
+webhooks = Table(
+    "mp_webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(255), nullable=False),
+    Column("events", Text, nullable=False, default="*"),
+    Column("projects", Text, nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("disabledReason", String(255), nullable=False, default=""),
+    Column("createdAt", DateTime, nullable=False),
+    Column("createdBy", Integer, nullable=True),
+)
+
+# The durable outbox: one row per (event, subscription), written in the transaction that
+# made the change, delivered at least once by the worker.
+outbox = Table(
+    "mp_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhookId", Integer, ForeignKey("mp_webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event", String(60), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("createdAt", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("nextAttemptAt", DateTime, nullable=False),
+    # 'pending', 'delivered' or 'failed' (gave up).
+    Column("state", String(12), nullable=False, default="pending"),
+    Column("lockedUntil", DateTime, nullable=True),
+    Index("ix_mp_outbox_state_next", "state", "nextAttemptAt"),
+)
+
+# One row per delivery attempt, readable over the API.
+webhook_deliveries = Table(
+    "mp_webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outboxId", Integer, nullable=False, index=True),
+    Column("webhookId", Integer, nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("statusCode", Integer, nullable=True),
+    Column("error", String(500), nullable=False, default=""),
+    Column("durationMs", Integer, nullable=False, default=0),
 )

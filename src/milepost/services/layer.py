@@ -1,0 +1,171 @@
+"""The one way to call an operation: `ServiceLayer.call`.
+
+Each call runs in one transaction (a write transaction when the operation writes):
+declared permission checked first, the function run, then, for writes, the audit entry
+and the idempotency record written in the same transaction, and committed together.
+A unique-constraint violation raised by the database (two requests racing for one
+name, or one Idempotency-Key) is answered as a conflict, after an idempotent retry has
+had the chance to replay the winner's result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+
+from milepost.services import audit, idempotency, paging
+from milepost.services.errors import Conflict, InvalidParams, ServiceError
+from milepost.services.operations import Context, Operation, operation_of
+from milepost.services.paging import PageRequest
+from milepost.services.permissions import Principal
+
+if TYPE_CHECKING:
+    from milepost.storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallMeta:
+    """What a transport knows about a call beyond its arguments."""
+
+    address: str = ""
+    idempotency_key: str | None = None
+    page: PageRequest | None = None
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Durations the service layer keeps records for."""
+
+    idempotency_ttl: dt.timedelta = dt.timedelta(hours=24)
+    audit_retention: dt.timedelta = dt.timedelta(days=90)
+
+
+class ServiceLayer:
+    """Runs operations: one transaction each, declared permissions checked first."""
+
+    def __init__(
+        self, database: Database, *, version: str, policies: Policies | None = None
+    ) -> None:
+        self.database = database
+        self.version = version
+        self.policies = policies or Policies()
+        # Called after a commit that changed principals (keys, tokens, memberships);
+        # the authenticator hooks its cache invalidation in here.
+        self.on_principals_changed: list[Callable[[], None]] = []
+
+    def call(
+        self,
+        op: Operation,
+        principal: Principal,
+        args: dict[str, Any],
+        meta: CallMeta | None = None,
+    ) -> Any:
+        meta = meta or CallMeta()
+        try:
+            return self._attempt(op, principal, args, meta)
+        except IntegrityError:
+            if not (op.writes and meta.idempotency_key):
+                self._audit_failure(op, principal, args, meta, "-32005 conflict")
+                raise Conflict(
+                    "the change conflicts with another one made at the same time",
+                    reason="concurrent_change",
+                ) from None
+            # A concurrent request with the same key won the race: replay its result.
+            return self._attempt(op, principal, args, meta)
+        except ServiceError as error:
+            if op.writes:
+                self._audit_failure(op, principal, args, meta, f"{error.code} {error.reason}")
+            raise
+
+    def _attempt(
+        self, op: Operation, principal: Principal, args: dict[str, Any], meta: CallMeta
+    ) -> Any:
+        with self.database.transaction(write=op.writes) as conn:
+            ctx = Context(conn, principal, self, page=meta.page)
+            key = meta.idempotency_key if op.writes else None
+            if key is not None:
+                scope, digest = (
+                    idempotency.scope_of(principal),
+                    idempotency.request_hash(op.wire, args),
+                )
+                stored = idempotency.replay(conn, scope, idempotency.check_key(key), digest)
+                if stored is not idempotency.MISSING:
+                    return stored
+            self._check_declared(ctx, op, args)
+            result = op.func(ctx, **args)
+            if meta.page is not None and isinstance(result, list):
+                result = paging.finish(result, meta.page, ctx.page_result)
+            if op.writes:
+                if key is not None:
+                    idempotency.store(
+                        conn, scope, key, digest, result,
+                        now=ctx.now, ttl=self.policies.idempotency_ttl,
+                    )  # fmt: skip
+                audit.record(
+                    conn,
+                    principal,
+                    "leantime.rpc." + op.wire,
+                    targets=audit.targets_of(args, result),
+                    outcome="ok",
+                    address=meta.address,
+                    at=ctx.now,
+                )
+        for callback in ctx._after_commit:
+            callback()
+        return result
+
+    def _audit_failure(
+        self,
+        op: Operation,
+        principal: Principal,
+        args: dict[str, Any],
+        meta: CallMeta,
+        outcome: str,
+    ) -> None:
+        try:
+            with self.database.transaction(write=True) as conn:
+                audit.record(
+                    conn,
+                    principal,
+                    "leantime.rpc." + op.wire,
+                    targets=audit.targets_of(args, None),
+                    outcome=outcome,
+                    address=meta.address,
+                    at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                )
+        except Exception:
+            logger.exception("Could not write the audit entry of a failed %s.", op.wire)
+
+    def run(self, func: Callable[..., Any], principal: Principal, **kwargs: Any) -> Any:
+        """Call an operation's function by reference (for the CLI and web pages)."""
+        return self.call(operation_of(func), principal, kwargs)
+
+    def principals_changed(self) -> None:
+        for callback in self.on_principals_changed:
+            callback()
+
+    @staticmethod
+    def _check_declared(ctx: Context, op: Operation, args: dict[str, Any]) -> None:
+        if op.permission is None:
+            return
+        if op.project_param is None:
+            ctx.authorize(op.permission)
+            return
+        project_id = args.get(op.project_param)
+        if project_id is None:
+            parameter = op.signature.parameters[op.project_param]
+            if parameter.default is inspect.Parameter.empty:
+                raise InvalidParams(
+                    f"Required Parameter Missing: {op.project_param}",
+                    param=op.project_param,
+                    expected="a project id",
+                )
+        ctx.authorize(op.permission, project_id)
