@@ -26,8 +26,10 @@ from milepost.services.layer import Policies, ServiceLayer
 from milepost.services.operations import collect
 from milepost.services.ratelimit import RateLimiter, counter_for
 from milepost.services.sessions import SessionPolicy, Sessions
+from milepost.services.webhooks import DeliveryPolicy
 from milepost.settings import Settings
 from milepost.storage.database import Database
+from milepost.worker import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,14 @@ def build(settings: Settings) -> Milepost:
     policies = Policies(
         idempotency_ttl=dt.timedelta(hours=settings.idempotency_hours),
         audit_retention=dt.timedelta(days=settings.audit_retention_days),
+        webhooks=DeliveryPolicy(
+            allow_private=bool(settings.webhook_allow_private),
+            retry_base=settings.webhook_retry_base_seconds,
+            max_attempts=settings.webhook_max_attempts,
+            disable_after=settings.webhook_disable_after,
+            timeout=settings.webhook_timeout_seconds,
+            claim_seconds=settings.webhook_claim_seconds,
+        ),
     )
     services = ServiceLayer(database, version=__version__, policies=policies)
     authenticator = Authenticator(database, cache_seconds=settings.auth_cache_seconds)
@@ -98,7 +108,11 @@ def create_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         logger.info("Milepost %s serving %s.", __version__, _safe_url(parts.database.url))
+        worker = Worker(parts.services, poll_seconds=settings.webhook_poll_seconds)
+        if settings.webhook_worker:
+            worker.start()
         yield
+        worker.stop()
         parts.database.dispose()
 
     site = Starlette(

@@ -1,9 +1,10 @@
-"""The `milepost` command: set up, serve, and manage keys and tokens.
+"""The `milepost` command: set up, serve, manage keys and tokens, and call a server.
 
 Each flag maps one-to-one onto a setting (see `milepost.settings`); a flag left out
 falls back to `MILEPOST_*` environment variables, then the settings file, then defaults.
 Commands that print a secret print it on stdout and nothing else there; everything
-else goes to stderr.
+else goes to stderr. `call` and `methods` are clients of a running server, built on
+`milepost.client` alone.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
     serve.add_argument("--workers", type=int, help="worker processes (default 1)")
     serve.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
+
+    worker = commands.add_parser("worker", help="deliver webhooks (beside or instead of serve)")
+    worker.add_argument("--database")
+    worker.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
 
     keys = commands.add_parser("keys", help="create, list and revoke API keys")
     keys.add_argument("--database")
@@ -126,7 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    handler = {"init": _init, "serve": _serve, "keys": _keys, "tokens": _tokens}[args.command]
+    handler = {
+        "init": _init,
+        "serve": _serve,
+        "worker": _worker,
+        "keys": _keys,
+        "tokens": _tokens,
+    }[args.command]
     from milepost.services.errors import ServiceError
 
     try:
@@ -163,6 +174,22 @@ def _init(settings: Settings, args: argparse.Namespace) -> int:
             "Seeded the demo data." if seeded else "The database has projects; no demo data added."
         )
     _err(f"The database at {settings.database} is ready.")
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+
+    from milepost.app import build
+    from milepost.worker import Worker
+
+    worker = Worker(build(settings).services, poll_seconds=settings.webhook_poll_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    _err("The worker is delivering webhooks; Ctrl-C stops it.")
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
     return 0
 
 

@@ -58,6 +58,16 @@ class Settings:
     # How long idempotency records and audit entries are kept.
     idempotency_hours: float = 24.0
     audit_retention_days: float = 90.0
+    # Webhooks: delivered by a worker inside `serve` (unless `webhook_worker` is 0) and by
+    # `milepost worker`; retried with back-off from `webhook_retry_base_seconds`.
+    webhook_worker: int = 1
+    webhook_allow_private: int = 0
+    webhook_retry_base_seconds: float = 10.0
+    webhook_max_attempts: int = 10
+    webhook_disable_after: int = 20
+    webhook_poll_seconds: float = 1.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_claim_seconds: float = 60.0
     # First-run owner account, read by `milepost init`.
     owner_email: str = "admin@example.com"
     owner_password: Secret | None = None

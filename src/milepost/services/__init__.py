@@ -19,6 +19,7 @@ from milepost.services import (
     timesheets,
     tokens,
     users,
+    webhooks,
 )
 from milepost.services.permissions import Principal, Role
 
@@ -32,6 +33,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     comments,
     timesheets,
     audit,
+    webhooks,
     system,
 )
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from milepost.services.errors import Conflict, InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.values import fmt_date, limit_text
+from milepost.services.versions import checked_update
 from milepost.storage import tables as t
 from milepost.storage.database import insert_id
 
@@ -31,6 +32,7 @@ class Client(TypedDict):
     email: str
     published: int
     modified: str | None
+    version: int
 
 
 class ClientValues(TypedDict, total=False):
@@ -54,6 +56,7 @@ def _client(row: Any) -> Client:
         **{field: getattr(row, field) for field in FIELDS},  # type: ignore[typeddict-item]
         "published": row.published,
         "modified": fmt_date(row.modified),
+        "version": row.version,
     }
 
 
@@ -88,8 +91,9 @@ def create(ctx: Context, values: ClientValues) -> int:
 
 
 @operation("Clients.Clients.editClient", permission="clients.edit", writes=True)
-def edit_client(ctx: Context, values: ClientValues) -> bool:
-    """Change the given fields of client `values.id`. Returns true."""
+def edit_client(ctx: Context, values: ClientValues, expectedVersion: int | None = None) -> bool:
+    """Change the given fields of client `values.id`. Returns true; with
+    `expectedVersion` (Milepost), a client changed since is a -32005 conflict."""
     client_id = values.get("id")
     if not client_id:
         raise InvalidParams("Required Parameter Missing: values.id", param="values.id")
@@ -99,7 +103,9 @@ def edit_client(ctx: Context, values: ClientValues) -> bool:
     if "name" in columns and not columns["name"].strip():
         raise InvalidParams("param `values.name`: a client needs a name", param="values.name")
     columns["modified"] = ctx.now
-    ctx.conn.execute(update(t.clients).where(cc.id == client_id).values(**columns))
+    checked_update(
+        ctx, t.clients, client_id, columns, expected_version=expectedVersion, what="client"
+    )
     return True
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import inspect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from milepost.services.errors import Conflict, InvalidParams, ServiceError
 from milepost.services.operations import Context, Operation, operation_of
 from milepost.services.paging import PageRequest
 from milepost.services.permissions import Principal
+from milepost.services.webhooks import DeliveryPolicy
 
 if TYPE_CHECKING:
     from milepost.storage.database import Database
@@ -42,10 +43,11 @@ class CallMeta:
 
 @dataclass(frozen=True)
 class Policies:
-    """Durations the service layer keeps records for."""
+    """How long records are kept, and how webhooks are delivered."""
 
     idempotency_ttl: dt.timedelta = dt.timedelta(hours=24)
     audit_retention: dt.timedelta = dt.timedelta(days=90)
+    webhooks: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
 
 class ServiceLayer:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 
-from milepost.services import ticket_rows, tickets
+from milepost.services import ticket_rows, tickets, webhooks
 from milepost.services.errors import Forbidden, InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.permissions import Principal, Role
 from milepost.services.scope import visible_projects
 from milepost.services.values import fmt_date, limit_text, parse_date
+from milepost.services.versions import checked_update
 from milepost.storage import tables as t
 from milepost.storage.database import insert_id
 
@@ -46,6 +47,7 @@ class Project(TypedDict):
     modified: str | None
     clientName: str | None
     isFavorite: bool
+    version: int
 
 
 class ProjectValues(TypedDict, total=False):
@@ -118,6 +120,7 @@ def _project(row: Any) -> Project:
         "modified": fmt_date(row.modified),
         "clientName": row.clientName,
         "isFavorite": False,
+        "version": row.version,
     }
 
 
@@ -304,7 +307,16 @@ def add_project(ctx: Context, values: ProjectValues) -> int:
         _require_person(ctx, user, "values.assignedUsers")
     for user in {ctx.principal.user_id, *assigned}:
         add_member(ctx, user, project_id)
+    _emit(ctx, project_id, "created")
     return project_id
+
+
+def _emit(ctx: Context, project_id: int, action: str) -> None:
+    def data() -> Project | None:
+        row = ctx.conn.execute(_select().where(pc.id == project_id)).first()
+        return None if row is None else _project(row)
+
+    webhooks.emit(ctx, "project", action, project_id, project_id=project_id, data=data)
 
 
 def _require_person(ctx: Context, user_id: int, param: str) -> None:
@@ -324,8 +336,9 @@ def _editable(ctx: Context, project_id: int) -> None:
 
 
 @operation("Projects.Projects.patch", permission="projects.edit", writes=True)
-def patch(ctx: Context, id: int, params: ProjectValues) -> bool:
-    """Change the given fields of a project. Needs projects.edit and access to it."""
+def patch(ctx: Context, id: int, params: ProjectValues, expectedVersion: int | None = None) -> bool:
+    """Change the given fields of a project. Needs projects.edit and access to it; with
+    `expectedVersion` (Milepost), a project changed since is a -32005 conflict."""
     _editable(ctx, id)
     if "name" in params and not (params["name"] or "").strip():
         raise InvalidParams("param `params.name`: a project needs a name", param="params.name")
@@ -333,7 +346,8 @@ def patch(ctx: Context, id: int, params: ProjectValues) -> bool:
     if not columns:
         return False
     columns["modified"] = ctx.now
-    ctx.conn.execute(update(t.projects).where(pc.id == id).values(**columns))
+    checked_update(ctx, t.projects, id, columns, expected_version=expectedVersion, what="project")
+    _emit(ctx, id, "updated")
     return True
 
 

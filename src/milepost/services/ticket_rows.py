@@ -69,6 +69,7 @@ class Ticket(TypedDict):
     children: list[int] | None
     collaborators: list[int]
     modified: str | None
+    version: int
 
 
 class TicketRow(TypedDict):
@@ -116,6 +117,7 @@ class TicketRow(TypedDict):
     fileCount: int
     subtaskCount: int
     statusLabel: str | None
+    version: int
 
 
 author = t.users.alias("author")
@@ -256,6 +258,7 @@ def ticket(conn: Connection, row: Row[Any]) -> Ticket:
         "children": children,
         "collaborators": collaborators_of(conn, row.id),
         "modified": fmt_date(row.modified),
+        "version": row.version,
     }
 
 
@@ -307,4 +310,5 @@ def ticket_row(row: Row[Any], status_names: dict[int, dict[str, object]]) -> Tic
         "statusLabel": (
             str(label["name"]) if label is not None and label["statusType"] != "DONE" else None
         ),
+        "version": row.version,
     }

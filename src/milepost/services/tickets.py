@@ -16,12 +16,13 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Integer, and_, cast, delete, func, insert, or_, select, update
 
-from milepost.services import labels, ticket_rows
+from milepost.services import labels, ticket_rows, webhooks
 from milepost.services.errors import Forbidden, InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.scope import visible_projects
 from milepost.services.ticket_rows import Ticket, TicketRow, tk
 from milepost.services.values import limit_text, parse_date, with_time
+from milepost.services.versions import checked_update
 from milepost.storage import tables as t
 from milepost.storage.database import insert_id
 
@@ -590,6 +591,7 @@ def _create(
     ticket_id = insert_id(ctx.conn, insert(t.tickets).values(**columns))
     if values.get("collaborators"):
         _collaborators(ctx, ticket_id, values["collaborators"], f"{param}.collaborators")
+    _emit(ctx, ticket_id, "created", columns["type"], project_id)
     return ticket_id
 
 
@@ -641,22 +643,47 @@ def _editable(ctx: Context, ticket_id: Any, param: str) -> Any:
     return row
 
 
-def _apply(ctx: Context, row: Any, values: dict[str, Any], param: str) -> None:
+def _kind(ticket_type: str | None) -> str:
+    return "milestone" if ticket_type == "milestone" else "ticket"
+
+
+def _emit(ctx: Context, ticket_id: int, action: str, ticket_type: str, project_id: int) -> None:
+    webhooks.emit(
+        ctx,
+        _kind(ticket_type),
+        action,
+        ticket_id,
+        project_id=project_id,
+        data=(lambda: _read(ctx, ticket_id)) if action != "deleted" else (lambda: None),
+    )
+
+
+def _apply(
+    ctx: Context,
+    row: Any,
+    values: dict[str, Any],
+    param: str,
+    expected_version: int | None = None,
+) -> None:
     project_id = row.projectId
     target = values.get("projectId") or project_id
     if target != project_id:
         _project_for_write(ctx, target, "tickets.create", f"{param}.projectId")
     columns = _columns(ctx, values, target, param)
     columns.update(projectId=target, modified=ctx.now)
-    ctx.conn.execute(update(t.tickets).where(tk.id == row.id).values(**columns))
+    checked_update(
+        ctx, t.tickets, row.id, columns, expected_version=expected_version, what="ticket"
+    )
     if "collaborators" in values:
         _collaborators(ctx, row.id, values["collaborators"] or [], f"{param}.collaborators")
+    _emit(ctx, row.id, "updated", columns.get("type", row.type), target)
 
 
 @operation("Tickets.Tickets.updateTicket", writes=True)
-def update_ticket(ctx: Context, values: TicketValues) -> bool:
+def update_ticket(ctx: Context, values: TicketValues, expectedVersion: int | None = None) -> bool:
     """Replace a ticket with `values` (Leantime's full replace: fields left out are
-    cleared). Returns true. Send what getTicket returned, changed, to keep the rest."""
+    cleared). Returns true. Send what getTicket returned, changed, to keep the rest.
+    With `expectedVersion` (Milepost), a ticket changed since is a -32005 conflict."""
     row = _editable(ctx, values.get("id"), "values.id")
     full: dict[str, Any] = {
         "headline": "", "description": "", "acceptanceCriteria": "", "outcomeImpact": "",
@@ -672,11 +699,13 @@ def update_ticket(ctx: Context, values: TicketValues) -> bool:
             param="values.headline",
             expected="a non-empty headline",
         )
-    _apply(ctx, row, full, "values")
+    _apply(ctx, row, full, "values", expectedVersion)
     return True
 
 
-def _patch(ctx: Context, id: int, values: dict[str, Any], param: str) -> bool:
+def _patch(
+    ctx: Context, id: int, values: dict[str, Any], param: str, expected: int | None = None
+) -> bool:
     row = _editable(ctx, id, "id")
     known = {
         PATCHABLE[key.lower()]: value for key, value in values.items() if key.lower() in PATCHABLE
@@ -691,22 +720,24 @@ def _patch(ctx: Context, id: int, values: dict[str, Any], param: str) -> bool:
             param=f"{param}.headline",
             expected="a non-empty headline",
         )
-    _apply(ctx, row, known, param)
+    _apply(ctx, row, known, param, expected)
     return True
 
 
 @operation("Tickets.Tickets.patchTicket", writes=True)
-def patch_ticket(ctx: Context, id: int, values: TicketValues) -> bool:
+def patch_ticket(
+    ctx: Context, id: int, values: TicketValues, expectedVersion: int | None = None
+) -> bool:
     """Change only the given fields of a ticket. Returns true, or false when `values` held
     no field that can be patched. -32002 for a ticket the caller cannot see, -32001
-    without tickets.edit in its project."""
-    return _patch(ctx, id, dict(values), "values")
+    without tickets.edit in its project, -32005 when `expectedVersion` is stale."""
+    return _patch(ctx, id, dict(values), "values", expectedVersion)
 
 
 @operation("Tickets.Tickets.patch", writes=True, legacy=True)
-def patch(ctx: Context, id: int, params: TicketValues) -> bool:
+def patch(ctx: Context, id: int, params: TicketValues, expectedVersion: int | None = None) -> bool:
     """Leantime 3.8's name for patchTicket (same checks, `params` instead of `values`)."""
-    return _patch(ctx, id, dict(params), "params")
+    return _patch(ctx, id, dict(params), "params", expectedVersion)
 
 
 @operation("Tickets.Tickets.markTicketDone", writes=True)
@@ -714,7 +745,15 @@ def mark_ticket_done(ctx: Context, id: int) -> bool:
     """Set a ticket to its project's first DONE status. Returns true."""
     row = _editable(ctx, id, "id")
     done = labels.first_of_type(labels.status_labels(ctx.conn, row.projectId), "DONE", 0)
-    ctx.conn.execute(update(t.tickets).where(tk.id == id).values(status=done, modified=ctx.now))
+    checked_update(
+        ctx,
+        t.tickets,
+        id,
+        {"status": done, "modified": ctx.now},
+        expected_version=None,
+        what="ticket",
+    )
+    _emit(ctx, id, "updated", row.type, row.projectId)
     return True
 
 
@@ -725,10 +764,11 @@ def move_ticket(ctx: Context, id: int, projectId: int) -> bool:
     row = _editable(ctx, id, "id")
     _project_for_write(ctx, projectId, "tickets.create", "projectId")
     moved = update(t.tickets).values(
-        projectId=projectId, sprint=None, milestoneid=0, modified=ctx.now
+        projectId=projectId, sprint=None, milestoneid=0, modified=ctx.now, version=tk.version + 1
     )
     ctx.conn.execute(moved.where(tk.id == row.id).values(dependingTicketId=0))
     ctx.conn.execute(moved.where(tk.dependingTicketId == row.id))
+    _emit(ctx, row.id, "updated", row.type, projectId)
     return True
 
 
@@ -768,14 +808,18 @@ def delete_ticket(ctx: Context, id: int) -> bool:
     if row.type == "milestone":
         return _delete_milestone(ctx, row)
     _remove(ctx, id)
+    _emit(ctx, id, "deleted", row.type, row.projectId)
     return True
 
 
 def _delete_milestone(ctx: Context, row: Any) -> bool:
     ctx.conn.execute(
-        update(t.tickets).where(tk.milestoneid == row.id).values(milestoneid=0, modified=ctx.now)
+        update(t.tickets)
+        .where(tk.milestoneid == row.id)
+        .values(milestoneid=0, modified=ctx.now, version=tk.version + 1)
     )
     _remove(ctx, row.id)
+    _emit(ctx, row.id, "deleted", "milestone", row.projectId)
     return True
 
 

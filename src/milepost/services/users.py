@@ -19,6 +19,7 @@ from milepost.services.operations import Context, operation
 from milepost.services.permissions import Role
 from milepost.services.projects import grant_role_check
 from milepost.services.values import fmt_date, limit_text
+from milepost.services.versions import checked_update
 from milepost.storage import tables as t
 from milepost.storage.database import insert_id
 
@@ -62,6 +63,7 @@ class User(TypedDict):
     lastlogin: str | None
     createdOn: str | None
     modified: str | None
+    version: int
 
 
 class UserValues(TypedDict, total=False):
@@ -112,6 +114,7 @@ def _user(row: Any) -> User:
         "lastlogin": fmt_date(row.lastlogin),
         "createdOn": fmt_date(row.createdOn),
         "modified": fmt_date(row.modified),
+        "version": row.version,
     }
 
 
@@ -251,15 +254,18 @@ def _target(ctx: Context, user_id: int) -> Any:
 
 
 @operation("Users.Users.editUser", permission="users.edit", writes=True)
-def edit_user(ctx: Context, values: UserValues, id: int) -> bool:
+def edit_user(
+    ctx: Context, values: UserValues, id: int, expectedVersion: int | None = None
+) -> bool:
     """Change the given fields of user `id`. Needs users.edit (admin and above); nobody
-    edits or grants a role above their own. Returns true."""
+    edits or grants a role above their own. Returns true; with `expectedVersion`
+    (Milepost), a user changed since is a -32005 conflict."""
     _target(ctx, id)
     columns = _columns(ctx, dict(values), "values")
     if "username" in columns:
         _unique_email(ctx, columns["username"], except_id=id)
     columns["modified"] = ctx.now
-    ctx.conn.execute(update(t.users).where(uc.id == id).values(**columns))
+    checked_update(ctx, t.users, id, columns, expected_version=expectedVersion, what="user")
     ctx.after_commit(ctx.services.principals_changed)
     return True
 
