@@ -16,17 +16,18 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from milepost import __version__, web
+from milepost.mcp import McpEndpoint, ToolCatalog, build_server
 from milepost.rpc import discovery
 from milepost.rpc.endpoint import JsonRpcEndpoint
 from milepost.rpc.protocol import Dispatcher
 from milepost.rpc.registry import Registry
 from milepost.services import DOMAINS
 from milepost.services.auth import Authenticator, FailedAuthLimiter
-from milepost.services.layer import Policies, ServiceLayer
+from milepost.services.layer import ServiceLayer
 from milepost.services.operations import collect
+from milepost.services.policies import DeliveryPolicy, Policies
 from milepost.services.ratelimit import RateLimiter, counter_for
 from milepost.services.sessions import SessionPolicy, Sessions
-from milepost.services.webhooks import DeliveryPolicy
 from milepost.settings import Settings
 from milepost.storage.database import Database
 from milepost.worker import Worker
@@ -34,6 +35,7 @@ from milepost.worker import Worker
 logger = logging.getLogger(__name__)
 
 RPC_PATH = "/api/jsonrpc"
+MCP_PATH = "/mcp"
 
 
 @dataclass
@@ -91,15 +93,25 @@ def create_app(settings: Settings) -> ASGIApp:
             )
         },
     )
+    # One failed-auth throttle and one rate limiter for both API endpoints.
+    failed_auth = FailedAuthLimiter(settings.failed_auth_per_minute)
+    rate_limiter = RateLimiter(
+        settings.rate_limit_per_minute, counter_for(settings.redis_url, settings.redis_prefix)
+    )
     rpc = JsonRpcEndpoint(
         dispatcher,
         parts.authenticator,
-        FailedAuthLimiter(settings.failed_auth_per_minute),
+        failed_auth,
         max_body_bytes=settings.max_body_bytes,
         session_check=web.session_check(parts.sessions),
-        rate_limiter=RateLimiter(
-            settings.rate_limit_per_minute, counter_for(settings.redis_url, settings.redis_prefix)
-        ),
+        rate_limiter=rate_limiter,
+    )
+    mcp = McpEndpoint(
+        build_server(ToolCatalog(parts.registry), parts.services, version=__version__),
+        parts.authenticator,
+        failed_auth,
+        max_body_bytes=settings.max_body_bytes,
+        rate_limiter=rate_limiter,
     )
 
     async def health(_request: Request) -> JSONResponse:
@@ -111,7 +123,8 @@ def create_app(settings: Settings) -> ASGIApp:
         worker = Worker(parts.services, poll_seconds=settings.webhook_poll_seconds)
         if settings.webhook_worker:
             worker.start()
-        yield
+        async with mcp.run():
+            yield
         worker.stop()
         parts.database.dispose()
 
@@ -119,7 +132,7 @@ def create_app(settings: Settings) -> ASGIApp:
         routes=[Route("/health", health), *web.routes(parts.services, parts.sessions)],
         lifespan=lifespan,
     )
-    return _RpcPath(rpc, web.SecurityHeaders(site))
+    return _ApiPaths({RPC_PATH: rpc, MCP_PATH: mcp}, web.SecurityHeaders(site))
 
 
 def from_environment() -> ASGIApp:
@@ -131,14 +144,17 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-class _RpcPath:
-    """Sends `/api/jsonrpc` (any letter case, trailing slash or not) to the RPC endpoint."""
+class _ApiPaths:
+    """Sends `/api/jsonrpc` and `/mcp` (any letter case, trailing slash or not) to their
+    endpoints, everything else to the site."""
 
-    def __init__(self, rpc: ASGIApp, site: ASGIApp) -> None:
-        self.rpc, self.site = rpc, site
+    def __init__(self, endpoints: dict[str, ASGIApp], site: ASGIApp) -> None:
+        self.endpoints, self.site = endpoints, site
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].rstrip("/").lower() == RPC_PATH:
-            await self.rpc(scope, receive, send)
-        else:
-            await self.site(scope, receive, send)
+        if scope["type"] == "http":
+            endpoint = self.endpoints.get(scope["path"].rstrip("/").lower())
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        await self.site(scope, receive, send)

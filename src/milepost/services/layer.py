@@ -14,7 +14,7 @@ import datetime as dt
 import inspect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from milepost.services.errors import Conflict, InvalidParams, ServiceError
 from milepost.services.operations import Context, Operation, operation_of
 from milepost.services.paging import PageRequest
 from milepost.services.permissions import Principal
-from milepost.services.webhooks import DeliveryPolicy
+from milepost.services.policies import Policies
 
 if TYPE_CHECKING:
     from milepost.storage.database import Database
@@ -39,15 +39,6 @@ class CallMeta:
     address: str = ""
     idempotency_key: str | None = None
     page: PageRequest | None = None
-
-
-@dataclass(frozen=True)
-class Policies:
-    """How long records are kept, and how webhooks are delivered."""
-
-    idempotency_ttl: dt.timedelta = dt.timedelta(hours=24)
-    audit_retention: dt.timedelta = dt.timedelta(days=90)
-    webhooks: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
 
 class ServiceLayer:

@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import func, select
 
@@ -27,7 +27,17 @@ from milepost.storage import tables as t
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from milepost.services.layer import ServiceLayer
+    from milepost.services.policies import Policies
+
+
+class Runtime(Protocol):
+    """What a service function may use of the service layer that runs it."""
+
+    version: str
+    policies: Policies
+
+    def principals_changed(self) -> None: ...
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,7 +119,7 @@ class Context:
 
     conn: Connection
     principal: Principal
-    services: ServiceLayer
+    services: Runtime
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     page: PageRequest | None = None
     page_result: PageResult = field(default_factory=PageResult)

@@ -38,6 +38,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 
 from milepost.services.errors import InvalidParams, NotFound
 from milepost.services.operations import Context, operation
+from milepost.services.policies import DeliveryPolicy
 from milepost.services.values import fmt_date
 from milepost.storage import tables as t
 from milepost.storage.database import insert_id
@@ -54,18 +55,6 @@ ENTITIES = ("ticket", "milestone", "project", "comment", "timesheet", "sprint", 
 ACTIONS = ("created", "updated", "deleted")
 EVENTS = tuple(f"{entity}.{action}" for entity in ENTITIES for action in ACTIONS)
 MAX_BACKOFF_SECONDS = 3600
-
-
-@dataclass(frozen=True)
-class DeliveryPolicy:
-    allow_private: bool = False
-    retry_base: float = 10.0
-    max_attempts: int = 10
-    disable_after: int = 20
-    timeout: float = 10.0
-    # How long a claimed row is reserved for the worker that claimed it; a worker that
-    # dies mid-delivery leaves the row to be sent again after this time.
-    claim_seconds: float = 60.0
 
 
 class Webhook(TypedDict):
