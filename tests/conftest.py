@@ -195,6 +195,7 @@ def start_server(
                 **os.environ,
                 "MILEPOST_FAILED_AUTH_PER_MINUTE": "1000000",
                 "MILEPOST_RATE_LIMIT_PER_MINUTE": "0",
+                "MILEPOST_DATA_DIR": str(workdir / "data"),
                 **(env or {}),
             },
         )

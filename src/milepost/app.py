@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -19,13 +20,14 @@ from milepost import __version__, web
 from milepost.mcp import McpEndpoint, ToolCatalog, build_server
 from milepost.rpc import discovery
 from milepost.rpc.endpoint import JsonRpcEndpoint
+from milepost.rpc.files import FileTransport
 from milepost.rpc.protocol import Dispatcher
 from milepost.rpc.registry import Registry
 from milepost.services import DOMAINS
 from milepost.services.auth import Authenticator, FailedAuthLimiter
 from milepost.services.layer import ServiceLayer
 from milepost.services.operations import collect
-from milepost.services.policies import DeliveryPolicy, Policies
+from milepost.services.policies import DeliveryPolicy, Policies, UploadPolicy
 from milepost.services.ratelimit import RateLimiter, counter_for
 from milepost.services.sessions import SessionPolicy, Sessions
 from milepost.settings import Settings
@@ -63,6 +65,7 @@ def build(settings: Settings) -> Milepost:
             timeout=settings.webhook_timeout_seconds,
             claim_seconds=settings.webhook_claim_seconds,
         ),
+        uploads=UploadPolicy(Path(settings.data_dir).resolve(), settings.max_upload_bytes),
     )
     services = ServiceLayer(database, version=__version__, policies=policies)
     authenticator = Authenticator(database, cache_seconds=settings.auth_cache_seconds)
@@ -87,6 +90,7 @@ def create_app(settings: Settings) -> ASGIApp:
         parts.registry,
         parts.services,
         max_batch=settings.max_batch,
+        max_depth=settings.max_json_depth,
         builtins={
             "rpc.discover": lambda principal: discovery.document(
                 parts.registry, principal, version=__version__
@@ -103,6 +107,7 @@ def create_app(settings: Settings) -> ASGIApp:
         parts.authenticator,
         failed_auth,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
         session_check=web.session_check(parts.sessions),
         rate_limiter=rate_limiter,
     )
@@ -128,8 +133,21 @@ def create_app(settings: Settings) -> ASGIApp:
         worker.stop()
         parts.database.dispose()
 
+    files = FileTransport(
+        parts.services,
+        parts.registry,
+        parts.authenticator,
+        failed_auth,
+        max_upload_bytes=settings.max_upload_bytes,
+        session_check=web.session_check(parts.sessions),
+        rate_limiter=rate_limiter,
+    )
     site = Starlette(
-        routes=[Route("/health", health), *web.routes(parts.services, parts.sessions)],
+        routes=[
+            Route("/health", health),
+            *files.routes(),
+            *web.routes(parts.services, parts.sessions),
+        ],
         lifespan=lifespan,
     )
     return _ApiPaths({RPC_PATH: rpc, MCP_PATH: mcp}, web.SecurityHeaders(site))

@@ -209,6 +209,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=settings.workers,
             log_level=settings.log_level,
             access_log=False,
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
         return 0
     from milepost.app import create_app
@@ -219,6 +220,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
     return 0
 

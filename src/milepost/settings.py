@@ -40,7 +40,16 @@ class Settings:
     # Limits (documented in the README).
     max_body_bytes: int = 10 * 1024 * 1024
     max_batch: int = 1000
+    max_json_depth: int = 64
+    # Slow clients: a request body must arrive within `body_timeout_seconds`, and an idle
+    # keep-alive connection is closed after `keep_alive_seconds`.
+    body_timeout_seconds: float = 30.0
+    keep_alive_seconds: int = 5
     failed_auth_per_minute: int = 20
+    # Uploaded files: kept under `data_dir` (outside any served path) under random names;
+    # larger uploads are refused.
+    data_dir: str = "./milepost-data"
+    max_upload_bytes: int = 25 * 1024 * 1024
     auth_cache_seconds: float = 5.0
     # Web sign-in: a session ends after `session_idle_hours` without a request and
     # `session_max_hours` after sign-in; failed sign-ins are throttled per client address

@@ -29,8 +29,11 @@ Coerce = Callable[[Any, str], Any]
 _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # Integers beyond 64 bits fit no database column (SQLite overflows, PostgreSQL errors).
-_INT_RANGE = range(-(2**63), 2**63)
-_INT_EXPECTED = "an integer from -2^63 to 2^63-1"
+# Plain integers are ids, counts and codes in 32-bit columns; Int64 fields are 64-bit.
+_INT_RANGE = range(-(2**31), 2**31)
+_INT_EXPECTED = "an integer from -2^31 to 2^31-1"
+_INT64_RANGE = range(-(2**63), 2**63)
+_INT64_EXPECTED = "an integer from -2^63 to 2^63-1"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 
@@ -61,6 +64,13 @@ def _show(value: Any) -> str:
 
 
 def _to_int(value: Any, path: str) -> int:
+    number = _to_int64(value, path)
+    if number not in _INT_RANGE:
+        raise CastError(path, _INT_EXPECTED, value)
+    return number
+
+
+def _to_int64(value: Any, path: str) -> int:
     number: int | None = None
     if isinstance(value, bool):
         number = 1 if value else None
@@ -72,8 +82,8 @@ def _to_int(value: Any, path: str) -> int:
         number = int(value.strip())
     if number is None:
         raise CastError(path, "an integer", value)
-    if number not in _INT_RANGE:
-        raise CastError(path, _INT_EXPECTED, value)
+    if number not in _INT64_RANGE:
+        raise CastError(path, _INT64_EXPECTED, value)
     return number
 
 
@@ -104,6 +114,8 @@ def _to_bool(value: Any, path: str) -> bool:
 
 def _to_str(value: Any, path: str) -> str:
     if isinstance(value, str):
+        if "\x00" in value:
+            raise CastError(path, "a string without NUL characters", value)
         return value
     if isinstance(value, bool):
         return "1" if value else ""
@@ -124,6 +136,7 @@ def _reject_none(value: Any, path: str) -> None:
 
 _SCALAR_COERCERS: dict[str, Coerce] = {
     "int": _to_int,
+    "int64": _to_int64,
     "float": _to_float,
     "bool": _to_bool,
     "str": _to_str,
@@ -213,6 +226,7 @@ def _union(shape: Shape) -> Coerce:
 def _describe(shape: Shape) -> str:
     names = {
         "int": "an integer",
+        "int64": "an integer",
         "float": "a number",
         "bool": "a boolean",
         "str": "a string",

@@ -1,10 +1,12 @@
 """The HTTP endpoint `/api/jsonrpc`: POST (JSON or form-encoded) and GET (base64 params).
 
-Checks run in the contract's order: body size (413), then credentials (401, whatever
-the body holds), then parsing (-32700), then each call. HTTP status codes: 200 for any
-JSON-RPC answer, 204 when there is nothing to answer (notifications only), 401 for
-credentials, 405 for other verbs, 413 for oversize bodies, 429 while an address is
-throttled for failed authentication. Every body sent is a JSON-RPC response.
+Checks run in the contract's order: body size (413) and the time the body takes to
+arrive (408), then credentials (401, whatever the body holds), then parsing (-32700, and
+-32600 `too_deep` for JSON nested deeper than the limit), then each call. HTTP status
+codes: 200 for any JSON-RPC answer, 204 when there is nothing to answer (notifications
+only), 401 for credentials, 405 for other verbs, 408 for a body that trickles in slower
+than the limit allows, 413 for oversize bodies, 429 while an address is throttled for
+failed authentication. Every body sent is a JSON-RPC response.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from milepost.rpc.protocol import (
     RequestInfo,
     error_body,
     invalid_request,
+    nesting_depth,
     parse_error,
+    too_deep,
 )
 from milepost.services.errors import ServiceError, Unauthenticated
 
@@ -37,6 +41,8 @@ if TYPE_CHECKING:
     from milepost.services.ratelimit import RateLimiter
 
 ALLOWED_METHODS = "GET, POST"
+DEFAULT_BODY_TIMEOUT = 30.0
+_ORJSON_DEPTH_ERROR = "depth limit exceeded"
 
 
 class BodyTooLarge(Exception):
@@ -69,11 +75,13 @@ class JsonRpcEndpoint:
         max_body_bytes: int,
         session_check: Callable[[str, str], Principal | None] | None = None,
         rate_limiter: RateLimiter | None = None,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         self.dispatcher = dispatcher
         self.authenticator = authenticator
         self.limiter = limiter
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self.session_check = session_check
         self.rate_limiter = rate_limiter
 
@@ -103,10 +111,13 @@ class JsonRpcEndpoint:
         self, verb: str, scope: Scope, headers: dict[str, str], body: bytes, address: str
     ) -> tuple[int, Any, dict[str, str]]:
         principal = self._authenticate(headers, address)
+        max_depth = self.dispatcher.max_depth
         if verb == "GET":
             payload = _payload_from_query(scope.get("query_string", b""))
         else:
-            payload = _payload_from_body(headers.get("content-type", ""), body)
+            payload = _payload_from_body(headers.get("content-type", ""), body, max_depth)
+        if nesting_depth(payload, max_depth) > max_depth:
+            raise RequestError(200, too_deep(max_depth))
         headers_out: dict[str, str] = {}
         if self.rate_limiter is not None:
             cost = len(payload) if isinstance(payload, list) and payload else 1
@@ -123,6 +134,20 @@ class JsonRpcEndpoint:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             raise RequestError(413, self._too_large())
+        # A client that trickles its body would hold a connection and a buffer for as
+        # long as it likes; the whole body has to arrive within the time-out.
+        with anyio.move_on_after(self.body_timeout):
+            return await self._receive_body(receive)
+        raise RequestError(
+            408,
+            invalid_request(
+                f"the request body did not arrive within {self.body_timeout:g} s",
+                reason="body_timeout",
+            ),
+            {"connection": "close"},
+        )
+
+    async def _receive_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -207,7 +232,7 @@ def _client_address(scope: Scope) -> str:
     return client[0] if client else "unknown"
 
 
-def _payload_from_body(content_type: str, body: bytes) -> Any:
+def _payload_from_body(content_type: str, body: bytes, max_depth: int) -> Any:
     if (
         content_type.split(";", maxsplit=1)[0].strip().lower()
         == "application/x-www-form-urlencoded"
@@ -222,6 +247,8 @@ def _payload_from_body(content_type: str, body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
+        if str(error).startswith(_ORJSON_DEPTH_ERROR):
+            raise RequestError(200, too_deep(max_depth)) from None
         raise RequestError(200, parse_error(f"the body is not valid JSON: {error}")) from None
 
 

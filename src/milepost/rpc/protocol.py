@@ -34,6 +34,7 @@ logger = logging.getLogger("milepost.rpc")
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INTERNAL_ERROR = -32603
+DEFAULT_MAX_DEPTH = 64
 
 
 def error_body(code: int, message: str, data: dict[str, Any], id_: Any = None) -> dict[str, Any]:
@@ -54,7 +55,31 @@ def service_error(error: ServiceError, id_: Any) -> dict[str, Any]:
     return error_body(error.code, error.message, error.data(), id_)
 
 
-def decode_params(raw: Any) -> dict[str, Any] | list[Any] | None:
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deeply `value` nests arrays and objects (`[]` is 1), counted up to `limit + 1`."""
+    depth, level = 0, [value]
+    while depth <= limit:
+        containers = [item for item in level if isinstance(item, dict | list)]
+        if not containers:
+            break
+        depth += 1
+        level = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+    return depth
+
+
+def too_deep(limit: int) -> dict[str, Any]:
+    return invalid_request(
+        f"the request nests arrays and objects more than {limit} levels deep", reason="too_deep"
+    )
+
+
+def decode_params(
+    raw: Any, max_depth: int = DEFAULT_MAX_DEPTH
+) -> dict[str, Any] | list[Any] | None:
     """Params as sent: absent, an object, an array, or a string holding either."""
     if isinstance(raw, str):
         try:
@@ -65,6 +90,13 @@ def decode_params(raw: Any) -> dict[str, Any] | list[Any] | None:
                 param="params",
                 expected="an object or an array",
             ) from None
+        if nesting_depth(raw, max_depth) > max_depth:
+            raise InvalidParams(
+                f"params is a string holding JSON nested more than {max_depth} levels deep",
+                param="params",
+                expected=f"at most {max_depth} levels of arrays and objects",
+                reason="too_deep",
+            )
     if raw is None:
         return None
     if isinstance(raw, dict | list):
@@ -86,10 +118,12 @@ class Dispatcher:
         *,
         max_batch: int,
         builtins: dict[str, Callable[[Principal], Any]],
+        max_depth: int = DEFAULT_MAX_DEPTH,
     ) -> None:
         self.registry = registry
         self.services = services
         self.max_batch = max_batch
+        self.max_depth = max_depth
         self.builtins = builtins
 
     def handle(
@@ -170,7 +204,7 @@ class Dispatcher:
         if not name.startswith("leantime.rpc.") and name.startswith("rpc."):
             raise MethodNotFound(f"Method doesn't exist: {name}")
         method = self.registry.resolve(name)
-        params = decode_params(raw_params)
+        params = decode_params(raw_params, self.max_depth)
         args = method.binder.bind(params)
         meta = CallMeta(
             address=info.address,

@@ -12,6 +12,7 @@ from milepost.rpc.types import Shape
 
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "int": {"type": "integer"},
+    "int64": {"type": "integer"},
     "float": {"type": "number"},
     "bool": {"type": "boolean"},
     "str": {"type": "string"},

@@ -13,8 +13,10 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, is_typeddict
 
+from milepost.services.values import INT64
+
 ShapeKind = Literal[
-    "int", "float", "bool", "str", "none", "any", "object", "list", "union", "literal"
+    "int", "int64", "float", "bool", "str", "none", "any", "object", "list", "union", "literal"
 ]
 
 
@@ -60,7 +62,10 @@ def shape_of(annotation: Any) -> Shape:
         return Shape(_SCALARS[annotation])
     origin = get_origin(annotation)
     if origin is typing.Annotated:
-        return shape_of(get_args(annotation)[0])
+        base, *metadata = get_args(annotation)
+        if base is int and INT64 in metadata:
+            return Shape("int64")
+        return shape_of(base)
     if origin in (Union, types.UnionType):
         return Shape("union", options=tuple(shape_of(arg) for arg in get_args(annotation)))
     if origin is Literal:

@@ -10,16 +10,30 @@ from types import ModuleType
 
 from milepost.services import (
     audit,
+    calendar,
+    canvas,
     clients,
     comments,
+    files,
+    goals,
+    idea_comments,
+    ideas,
     keys,
+    notifications,
     projects,
+    reactions,
+    report_engine,
+    reports,
+    settings_service,
+    sprints,
     system,
+    tags,
     tickets,
     timesheets,
     tokens,
     users,
     webhooks,
+    wiki,
 )
 from milepost.services.permissions import Principal, Role
 
@@ -35,6 +49,20 @@ DOMAINS: tuple[ModuleType, ...] = (
     audit,
     webhooks,
     system,
+    wiki,
+    files,
+    tags,
+    reactions,
+    settings_service,
+    notifications,
+    calendar,
+    sprints,
+    goals,
+    ideas,
+    idea_comments,
+    canvas,
+    reports,
+    report_engine,
 )
 
 

@@ -23,6 +23,7 @@ from milepost.storage.database import insert_id
 
 pc = t.projects.c
 PSETTINGS = ("restricted", "clients", "all")
+PROJECT_TYPES = ("project", "program", "strategy")
 
 
 class Project(TypedDict):
@@ -51,7 +52,8 @@ class Project(TypedDict):
 
 
 class ProjectValues(TypedDict, total=False):
-    """The fields addProject and patch accept."""
+    """The fields addProject and patch accept. `type` is project, program or strategy;
+    `psettings` restricted (members only), clients (the client's people too) or all."""
 
     name: str
     clientId: int | None
@@ -250,9 +252,13 @@ def _columns(ctx: Context, values: dict[str, Any], param: str) -> dict[str, Any]
     limit_text(values, "name", 100, param)
     columns: dict[str, Any] = {}
     for field in ("name", "details", "state", "hourBudget", "dollarBudget", "menuType",
-                  "parent", "sortIndex", "type"):  # fmt: skip
+                  "sortIndex"):  # fmt: skip
         if field in values:
             columns[field] = values[field]
+    if "type" in values:
+        columns["type"] = _one_of(values["type"] or "project", PROJECT_TYPES, f"{param}.type")
+    if "parent" in values:
+        columns["parent"] = _parent_ref(ctx, values["parent"], f"{param}.parent")
     if "clientId" in values:
         client = values["clientId"] or None
         if (
@@ -264,18 +270,33 @@ def _columns(ctx: Context, values: dict[str, Any], param: str) -> dict[str, Any]
             )
         columns["clientId"] = client
     if "psettings" in values:
-        if values["psettings"] not in PSETTINGS:
-            raise InvalidParams(
-                f"param `{param}.psettings`: expected one of {', '.join(PSETTINGS)},"
-                f" got {values['psettings']!r}",
-                param=f"{param}.psettings",
-                expected="one of " + ", ".join(PSETTINGS),
-            )
-        columns["psettings"] = values["psettings"]
+        columns["psettings"] = _one_of(values["psettings"], PSETTINGS, f"{param}.psettings")
     for field in ("start", "end"):
         if field in values:
             columns[field] = parse_date(values[field], f"{param}.{field}")
     return columns
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], param: str) -> str:
+    if value not in allowed:
+        raise InvalidParams(
+            f"param `{param}`: expected one of {', '.join(allowed)}, got {value!r}",
+            param=param,
+            expected="one of " + ", ".join(allowed),
+        )
+    return str(value)
+
+
+def _parent_ref(ctx: Context, parent: int | None, param: str) -> int | None:
+    """The parent (in Leantime a program or strategy): a project the caller may access."""
+    if not parent:
+        return None
+    exists = ctx.conn.execute(select(pc.id).where(pc.id == parent)).first()
+    if exists is None or not ctx.can_access_project(parent):
+        raise InvalidParams(
+            f"param `{param}`: no project {parent}", param=param, expected="a project id"
+        )
+    return parent
 
 
 def add_member(ctx: Context, user_id: int, project_id: int, project_role: str = "") -> None:

@@ -21,7 +21,7 @@ from milepost.services.errors import Forbidden, InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.scope import visible_projects
 from milepost.services.ticket_rows import Ticket, TicketRow, tk
-from milepost.services.values import limit_text, parse_date, with_time
+from milepost.services.values import Int64, limit_text, parse_date, with_time
 from milepost.services.versions import checked_update
 from milepost.storage import tables as t
 from milepost.storage.database import insert_id
@@ -58,8 +58,8 @@ class TicketValues(TypedDict, total=False):
     acceptanceCriteria: str
     outcomeImpact: str
     collaborators: list[int]
-    sortIndex: int | None
-    kanbanSortIndex: int | None
+    sortIndex: Int64 | None
+    kanbanSortIndex: Int64 | None
 
 
 class QuickTicket(TypedDict, total=False):

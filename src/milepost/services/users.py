@@ -95,7 +95,9 @@ def _select() -> Any:
 def _user(row: Any) -> User:
     return {
         "id": row.id,
-        "username": row.username,
+        # An API key's user row holds the key's public id; show only its start, as
+        # Api.getAPIKeys does.
+        "username": row.username[:5] if row.source == "api" else row.username,
         "firstname": row.firstname,
         "lastname": row.lastname,
         "phone": row.phone,

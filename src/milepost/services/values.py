@@ -10,9 +10,13 @@ PDO hands them to Leantime.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from milepost.services.errors import InvalidParams
+
+# Marks a 64-bit integer field (`Annotated[int, INT64]`); plain ints are 32-bit.
+INT64 = "int64"
+Int64 = Annotated[int, INT64]
 
 EMPTY_DATES = frozenset({"", "0000-00-00", "0000-00-00 00:00:00", "1969-12-31 00:00:00"})
 _FALLBACK_FORMATS = (
@@ -61,7 +65,14 @@ def parse_date(value: Any, param: str) -> dt.datetime | None:
         parsed = None
     if parsed is not None:
         if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+            try:
+                parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+            except OverflowError:
+                raise InvalidParams(
+                    f"param `{param}`: the date {value!r} is out of range in UTC",
+                    param=param,
+                    expected="a date between the years 1 and 9999 in UTC",
+                ) from None
         return parsed
     for pattern in _FALLBACK_FORMATS:
         try:

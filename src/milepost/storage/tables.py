@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -388,4 +389,184 @@ webhook_deliveries = Table(
     Column("statusCode", Integer, nullable=True),
     Column("error", String(500), nullable=False, default=""),
     Column("durationMs", Integer, nullable=False, default=0),
+)
+
+# Boards (Leantime's `zp_canvas`): wikis (type 'wiki'), goal boards ('goalcanvas'), idea
+# boards ('idea') and the other canvas kinds, each in one project.
+canvas = Table(
+    "zp_canvas",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(255), nullable=False, default=""),
+    Column("author", Integer, nullable=True),
+    Column("created", DateTime, nullable=True),
+    Column("projectId", Integer, ForeignKey("zp_projects.id"), nullable=False),
+    Column("type", String(45), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("color", String(50), nullable=False, default="ocean"),
+    Column("modified", DateTime, nullable=True),
+    Index("ix_zp_canvas_projectId_type", "projectId", "type"),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
+)
+
+# Items on a board (Leantime's `zp_canvas_items`): wiki articles (box 'article'), goals
+# (box 'goal'), ideas (box 'idea'), ... Decimal metrics come back as strings, as from PDO.
+canvas_items = Table(
+    "zp_canvas_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("canvasId", Integer, ForeignKey("zp_canvas.id", ondelete="CASCADE"), nullable=False),
+    Column("box", String(255), nullable=False, default=""),
+    Column("title", String(255), nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("assumptions", Text, nullable=False, default=""),
+    Column("data", Text, nullable=False, default=""),
+    Column("conclusion", Text, nullable=False, default=""),
+    Column("why_this_matters", Text, nullable=False, default=""),
+    Column("starting_picture", Text, nullable=False, default=""),
+    Column("author", Integer, nullable=True),
+    Column("created", DateTime, nullable=True),
+    Column("modified", DateTime, nullable=True),
+    Column("sortindex", Integer, nullable=True),
+    Column("status", String(255), nullable=False, default=""),
+    Column("relates", String(255), nullable=False, default=""),
+    # A varchar in Leantime, so a JSON string on the wire.
+    Column("milestoneId", String(255), nullable=False, default=""),
+    Column("parent", Integer, nullable=True),
+    Column("featured", Integer, nullable=True),
+    Column("tags", Text, nullable=False, default=""),
+    Column("kpi", Integer, nullable=True),
+    Column("data1", Text, nullable=False, default=""),
+    Column("data2", Text, nullable=False, default=""),
+    Column("data3", Text, nullable=False, default=""),
+    Column("data4", Text, nullable=False, default=""),
+    Column("data5", Text, nullable=False, default=""),
+    Column("startDate", DateTime, nullable=True),
+    Column("endDate", DateTime, nullable=True),
+    Column("setting", Text, nullable=False, default=""),
+    Column("metricType", String(45), nullable=False, default=""),
+    Column("startValue", Numeric(10, 2), nullable=True),
+    Column("currentValue", Numeric(10, 2), nullable=True),
+    Column("endValue", Numeric(10, 2), nullable=True),
+    Column("impact", Integer, nullable=True),
+    Column("effort", Integer, nullable=True),
+    Column("probability", Integer, nullable=True),
+    Column("action", Text, nullable=False, default=""),
+    Column("assignedTo", Integer, nullable=True),
+    Index("ix_zp_canvas_items_canvasId_box", "canvasId", "box"),
+    Index("ix_zp_canvas_items_modified", "modified"),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
+)
+
+# Leantime's change log per entity (`zp_audit`); Milepost keeps wiki article history here:
+# one row per change, `values` holding the change as JSON.
+entity_audit = Table(
+    "zp_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, nullable=True),
+    Column("projectId", Integer, nullable=True),
+    Column("action", String(45), nullable=False),
+    Column("entity", String(45), nullable=False),
+    Column("entityId", Integer, nullable=False),
+    Column("values", Text, nullable=False, default=""),
+    Column("date", DateTime, nullable=False),
+    Index("ix_zp_audit_entity_entityId", "entity", "entityId"),
+)
+
+# Uploaded files. The content lives under the `data_dir` setting, named by `encName` (random);
+# the uploaded name is kept only as `realName`, never used as a path.
+files = Table(
+    "zp_file",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # project, ticket, client, user or private.
+    Column("module", String(45), nullable=False),
+    Column("moduleId", Integer, nullable=False),
+    Column("userId", Integer, nullable=False),
+    Column("extension", String(10), nullable=False, default=""),
+    Column("encName", String(64), nullable=False, unique=True),
+    Column("realName", String(255), nullable=False, default=""),
+    Column("date", DateTime, nullable=False),
+    # Milepost: the size in bytes.
+    Column("size", BigInteger, nullable=False, default=0),
+    Index("ix_zp_file_module_moduleId", "module", "moduleId"),
+)
+
+reactions = Table(
+    "zp_reactions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, nullable=False),
+    Column("module", String(45), nullable=False),
+    Column("moduleId", Integer, nullable=False),
+    Column("reaction", String(45), nullable=False),
+    Column("date", DateTime, nullable=False),
+    UniqueConstraint("userId", "module", "moduleId", "reaction"),
+    Index("ix_zp_reactions_module_moduleId", "module", "moduleId"),
+)
+
+notifications = Table(
+    "zp_notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, ForeignKey("zp_user.id", ondelete="CASCADE"), nullable=False),
+    # 0 unread, 1 read.
+    Column("read", Integer, nullable=False, default=0),
+    Column("type", String(45), nullable=False, default=""),
+    Column("module", String(45), nullable=False, default=""),
+    Column("moduleId", Integer, nullable=True),
+    Column("datetime", DateTime, nullable=False),
+    Column("url", String(255), nullable=False, default=""),
+    Column("authorId", Integer, nullable=True),
+    Column("message", Text, nullable=False, default=""),
+    Index("ix_zp_notifications_userId_read", "userId", "read"),
+    Index("ix_zp_notifications_userId_datetime", "userId", "datetime"),
+)
+
+# Personal calendar events, each owned by its user.
+calendar = Table(
+    "zp_calendar",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, ForeignKey("zp_user.id", ondelete="CASCADE"), nullable=False),
+    Column("dateFrom", DateTime, nullable=True),
+    Column("dateTo", DateTime, nullable=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("kind", String(255), nullable=False, default=""),
+    # 'true' or 'false', a varchar as in Leantime.
+    Column("allDay", String(10), nullable=False, default="false"),
+    Column("modified", DateTime, nullable=True),
+    Index("ix_zp_calendar_userId_dateFrom", "userId", "dateFrom"),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
+)
+
+# Links to external iCal feeds, per user. Milepost stores them but does not fetch them.
+calendar_links = Table(
+    "zp_gcallinks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("userId", Integer, ForeignKey("zp_user.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False, default=""),
+    Column("name", String(255), nullable=False, default=""),
+    Column("colorClass", String(100), nullable=False, default=""),
+    Index("ix_zp_gcallinks_userId", "userId"),
+    # Optimistic concurrency: bumped on every change; see services/versions.py.
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
+)
+
+# Every recorded value of a goal's metric (`currentValue`), so its trend can be charted:
+# written when a goal is created with a value and whenever the value changes.
+goal_history = Table(
+    "zp_goal_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("itemId", Integer, ForeignKey("zp_canvas_items.id", ondelete="CASCADE"), nullable=False),
+    Column("value", Float, nullable=True),
+    Column("userId", Integer, nullable=True),
+    Column("dateRecorded", DateTime, nullable=False),
+    Index("ix_zp_goal_history_itemId_dateRecorded", "itemId", "dateRecorded"),
 )

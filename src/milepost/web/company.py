@@ -110,11 +110,18 @@ def create_key(visit: Visit) -> Response:
     }
     chosen = [int(value) for value in visit.fields("projects") if value.isdigit()]
     created = visit.run(keys.create_api_key_with_projects, values=values, projects=chosen)
+    names = {project["id"]: project["name"] for project in visit.run(projects.get_all)}
+    reach = (
+        "all projects"
+        if created["allProjects"]
+        else (", ".join(names.get(pid, f"#{pid}") for pid in created["projects"]) or "no projects")
+    )
     return visit.render(
         "secret.html",
         status=201,
         tab="keys",
         kind="API key",
+        details=f"Role {Role.parse(created['role']).label}, {reach}.",
         name=created["name"],
         secret=created["apiKey"],
         header="x-api-key",
@@ -148,6 +155,7 @@ def create_token(visit: Visit) -> Response:
         status=201,
         tab="tokens",
         kind="personal access token",
+        details="It acts as you, with your role and projects.",
         name=created["name"],
         secret=created["token"],
         header="Authorization: Bearer",

@@ -1,0 +1,259 @@
+"""File upload and download over plain HTTP, beside the JSON-RPC endpoint.
+
+- `POST /api/files`: a multipart form with the file in `file` and the entity it belongs
+  to in `module` and `moduleId`; answers `Files.Files.upload`'s result as JSON.
+- `GET /api/files/{id}`: the file's content, as an attachment (never rendered inline).
+
+Both authenticate as `/api/jsonrpc` does (x-api-key, Authorization: Bearer, or the web
+session cookie with its X-CSRF-Token header), count against the same rate limit, and call
+the same service operations (`upload`, `getFileById`), which make every check. Errors
+are JSON-RPC error bodies (`"id": null`) with an HTTP status: 400 bad input, 401
+credentials, 403 forbidden, 404 not found, 413 too large, 429 throttled.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import anyio.to_thread
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from milepost.rpc.protocol import error_body
+from milepost.services.errors import NotFound, ServiceError, Unauthenticated
+from milepost.services.layer import CallMeta
+
+if TYPE_CHECKING:
+    from starlette.types import Message
+
+    from milepost.rpc.registry import Registry
+    from milepost.services.auth import Authenticator, FailedAuthLimiter
+    from milepost.services.layer import ServiceLayer
+    from milepost.services.permissions import Principal
+    from milepost.services.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+UPLOAD = "leantime.rpc.Files.Files.upload"
+DOWNLOAD = "leantime.rpc.Files.Files.getFileById"
+# Room for the multipart boundaries and the module fields around the file itself.
+FORM_OVERHEAD = 64 * 1024
+_STATUS = {-32602: 400, -32001: 403, -32002: 404, -32005: 409, -32601: 501}
+
+
+class Refused(Exception):
+    """A request answered with an error before or instead of its service call."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def _refusal(error: ServiceError) -> Refused:
+    status = 413 if error.reason == "file_too_large" else _STATUS.get(error.code, 400)
+    if isinstance(error, Unauthenticated):
+        return Refused(401, error_body(error.code, error.message, error.data()),
+                       {"www-authenticate": "Bearer"})  # fmt: skip
+    return Refused(status, error_body(error.code, error.message, error.data()))
+
+
+def _bad_request(detail: str, param: str | None = None) -> Refused:
+    data: dict[str, Any] = {"reason": "invalid_params", "detail": detail}
+    if param is not None:
+        data["param"] = param
+    return Refused(400, error_body(-32602, "Invalid params", data))
+
+
+@dataclass
+class FileTransport:
+    """The two file routes, over the service layer and the method registry."""
+
+    services: ServiceLayer
+    registry: Registry
+    authenticator: Authenticator
+    limiter: FailedAuthLimiter
+    max_upload_bytes: int
+    session_check: Callable[[str, str], Principal | None] | None = None
+    rate_limiter: RateLimiter | None = None
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/files", self.upload, methods=["POST"]),
+            Route("/api/files/{id}", self.download, methods=["GET"]),
+        ]
+
+    async def upload(self, request: Request) -> Response:
+        try:
+            principal, headers = self._admit(request)
+            body = await self._read_body(request)
+            params = await _form_params(request, body)
+            meta = CallMeta(_address(request), request.headers.get("idempotency-key"))
+            result = await self._call(UPLOAD, params, principal, meta)
+        except Refused as refused:
+            return _error(refused)
+        return JSONResponse(result, headers=headers)
+
+    async def download(self, request: Request) -> Response:
+        try:
+            principal, headers = self._admit(request)
+            file_id = request.path_params["id"]
+            result = await self._call(DOWNLOAD, {"fileId": file_id}, principal, CallMeta())
+        except Refused as refused:
+            return _error(refused)
+        if result is False:
+            return _error(_refusal(NotFound(f"no file {file_id}")))
+        return _attachment(result, headers)
+
+    async def _call(
+        self, method: str, params: dict[str, Any], principal: Principal, meta: CallMeta
+    ) -> Any:
+        operation = self.registry.resolve(method)
+        try:
+            args = operation.binder.bind(params)
+            return await anyio.to_thread.run_sync(
+                self.services.call, operation.operation, principal, args, meta
+            )
+        except ServiceError as error:
+            raise _refusal(error) from None
+
+    # -- credentials and limits ------------------------------------------------------------
+
+    def _admit(self, request: Request) -> tuple[Principal, dict[str, str]]:
+        address = _address(request)
+        wait = self.limiter.blocked(address)
+        if wait:
+            retry = str(math.ceil(wait))
+            raise Refused(
+                429,
+                error_body(-32029, "Too many failed authentication attempts", {
+                    "reason": "auth_throttled",
+                    "detail": "too many failed authentications from this address;"
+                    f" retry in {retry} s",
+                }),
+                {"retry-after": retry},
+            )  # fmt: skip
+        try:
+            principal = self._principal(request)
+        except Unauthenticated as error:
+            if error.reason != "missing":
+                self.limiter.record(address)
+            raise _refusal(error) from None
+        return principal, self._charge(principal)
+
+    def _principal(self, request: Request) -> Principal:
+        headers = request.headers
+        if "x-api-key" in headers:
+            return self.authenticator.api_key(headers["x-api-key"])
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return self.authenticator.bearer(token)
+        if self.session_check is not None and headers.get("cookie"):
+            principal = self.session_check(headers["cookie"], headers.get("x-csrf-token", ""))
+            if principal is not None:
+                return principal
+        raise Unauthenticated(
+            "send an API key in x-api-key, a token in Authorization: Bearer, or the web"
+            " session cookie with its X-CSRF-Token header",
+            reason="missing",
+        )
+
+    def _charge(self, principal: Principal) -> dict[str, str]:
+        if self.rate_limiter is None:
+            return {}
+        decision = self.rate_limiter.take(principal, 1)
+        if decision is None:
+            return {}
+        if not decision.allowed:
+            raise Refused(
+                429,
+                error_body(-32029, "Too many requests", {
+                    "reason": "rate_limited",
+                    "detail": "the rate limit of this key or user is used up;"
+                    f" retry in {decision.reset} s",
+                }),
+                decision.headers(),
+            )  # fmt: skip
+        return decision.headers()
+
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.max_upload_bytes + FORM_OVERHEAD
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(int(declared))
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(size)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, size: int) -> Refused:
+        return Refused(413, error_body(-32602, "Invalid params", {
+            "reason": "file_too_large",
+            "detail": f"the upload of {size} bytes or more exceeds the limit of"
+            f" {self.max_upload_bytes} bytes per file",
+            "param": "file",
+            "expected": f"at most {self.max_upload_bytes} bytes",
+        }))  # fmt: skip
+
+
+async def _form_params(request: Request, body: bytes) -> dict[str, Any]:
+    """The upload's params from its multipart form, as the RPC method takes them."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise _bad_request("send the upload as multipart/form-data", "file")
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+    except Exception as error:  # the multipart parser's own errors
+        raise _bad_request(f"the multipart form could not be read: {error}") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise _bad_request("the form has no file in the field `file`", "file")
+        data = await upload.read()
+    finally:
+        await form.close()
+    return {
+        "file": {
+            "file": {"name": upload.filename or "", "content": base64.b64encode(data).decode()}
+        },
+        "module": form.get("module"),
+        "moduleId": form.get("moduleId"),
+    }
+
+
+def _attachment(result: dict[str, Any], headers: dict[str, str]) -> Response:
+    """The file as a download that browsers save rather than render."""
+    name = result["realName"] + (f".{result['extension']}" if result["extension"] else "")
+    return Response(
+        base64.b64decode(result["content"]),
+        media_type=result["mimeType"],
+        headers={
+            **headers,
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+            "x-content-type-options": "nosniff",
+            "content-security-policy": "sandbox",
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+def _error(refused: Refused) -> Response:
+    return JSONResponse(refused.body, status_code=refused.status, headers=refused.headers)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,385 @@
+"""Reading goals: the shapes Leantime answers with, metric progress, KPI roll-ups and the
+milestones that track a goal.
+
+A goal is a board item with box 'goal' on a board of type 'goalcanvas'. Its metric runs
+from `startValue` to `endValue`; `currentValue` is where it stands, or, for a goal set to
+'linkAndReport', the sum of the goals that report into it (its KPI children, see
+`rollup`). Milestones track goals through `zp_entity_relationship` rows (GoalItem ->
+Ticket, relationship 'tracked_by').
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from sqlalchemy import String, cast, func, select
+
+from milepost.services import labels
+from milepost.services.boards import decimal_text, half_up, number, zulu
+from milepost.services.scope import visible_projects
+from milepost.services.values import fmt_date, num
+from milepost.storage import tables as t
+
+if TYPE_CHECKING:
+    from milepost.services.operations import Context
+
+cv, ci, tc, rc = t.canvas.c, t.canvas_items.c, t.tickets.c, t.entity_relations.c
+BOARD_TYPE = "goalcanvas"
+BOX = "goal"
+COMMENT_MODULE = "goalcanvasitem"
+LINK = {"entityAType": "GoalItem", "entityBType": "Ticket", "relationship": "tracked_by"}
+_CHIP_ORDER = {"INPROGRESS": 0, "NEW": 1, "DONE": 2}
+
+
+class MilestoneChip(TypedDict):
+    """A milestone tracking a goal: name, colour, due date, status and progress."""
+
+    id: int
+    headline: str
+    color: str
+    editTo: str | None
+    status: int
+    statusType: str
+    percentDone: int
+
+
+class Goal(TypedDict):
+    """A goal as Leantime lists a board's items, with its milestones and progress."""
+
+    id: int
+    description: str
+    assumptions: str
+    data: str
+    conclusion: str
+    box: str
+    author: int | None
+    created: str | None
+    modified: str | None
+    canvasId: int
+    sortindex: int | None
+    status: str
+    relates: str
+    milestoneId: str
+    parent: int | None
+    title: str
+    tags: str
+    kpi: int | None
+    data1: str
+    data2: str
+    data3: str
+    data4: str
+    data5: str
+    startDate: str | None
+    endDate: str | None
+    setting: str
+    metricType: str
+    startValue: str | None
+    currentValue: str | None
+    endValue: str | None
+    impact: int | None
+    effort: int | None
+    probability: int | None
+    action: str
+    assignedTo: int | None
+    authorFirstname: str | None
+    authorLastname: str | None
+    authorProfileId: str | None
+    milestoneHeadline: str | None
+    milestoneEditTo: str | None
+    commentCount: int
+    percentDone: int
+    milestones: list[MilestoneChip]
+    goalProgress: float
+    projectId: int
+    version: int
+
+
+class PolledGoal(TypedDict):
+    """A goal as the poll methods answer it: dates in ISO 8601 UTC; `id` is
+    "<id>-<modified>" in pollForUpdatedGoals."""
+
+    id: int | str
+    description: str
+    title: str
+    assumptions: str
+    data: str
+    conclusion: str
+    box: str
+    author: int | None
+    created: str | None
+    modified: str | None
+    canvasId: int
+    sortindex: int | None
+    status: str
+    relates: str
+    milestoneId: str
+    kpi: int | None
+    data1: str
+    data2: str
+    data3: str
+    data4: str
+    data5: str
+    startDate: str | None
+    endDate: str | None
+    setting: str
+    metricType: str
+    startValue: str | None
+    currentValue: str | None
+    endValue: str | None
+    impact: int | None
+    effort: int | None
+    probability: int | None
+    action: str
+    assignedTo: int | None
+    parent: int | None
+    tags: str
+    projectId: int
+
+
+_TEXT = ("description", "assumptions", "data", "conclusion", "box", "status", "relates")
+_MORE_TEXT = ("data1", "data2", "data3", "data4", "data5", "setting", "metricType", "action")
+
+
+def goal_select() -> Any:
+    """Goals with their board's project, author and legacy milestone joined in."""
+    author = t.users.alias("author")
+    milestone = t.tickets.alias("legacy_milestone")
+    comments = (
+        select(func.count())
+        .where(t.comments.c.module == COMMENT_MODULE, t.comments.c.moduleId == ci.id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            t.canvas_items,
+            cv.projectId,
+            cv.title.label("boardTitle"),
+            author.c.firstname.label("authorFirstname"),
+            author.c.lastname.label("authorLastname"),
+            author.c.profileId.label("authorProfileId"),
+            milestone.c.headline.label("milestoneHeadline"),
+            milestone.c.editTo.label("milestoneEditTo"),
+            comments.label("commentCount"),
+        )
+        .join(t.canvas, cv.id == ci.canvasId)
+        .outerjoin(author, author.c.id == ci.author)
+        .outerjoin(
+            milestone,
+            cast(milestone.c.id, String) == ci.milestoneId,
+        )
+        .where(cv.type == BOARD_TYPE, ci.box == BOX)
+    )
+
+
+def _common(row: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {field: getattr(row, field) or "" for field in _TEXT}
+    values.update({field: getattr(row, field) or "" for field in _MORE_TEXT})
+    values.update(
+        id=row.id,
+        author=row.author,
+        canvasId=row.canvasId,
+        sortindex=row.sortindex,
+        milestoneId=row.milestoneId or "",
+        parent=row.parent,
+        title=row.title or "",
+        tags=row.tags or "",
+        kpi=row.kpi,
+        startValue=decimal_text(row.startValue),
+        currentValue=decimal_text(row.currentValue),
+        endValue=decimal_text(row.endValue),
+        impact=row.impact,
+        effort=row.effort,
+        probability=row.probability,
+        assignedTo=row.assignedTo,
+        projectId=row.projectId,
+    )
+    return values
+
+
+def goal(row: Any, chips: list[MilestoneChip], rolled_up: float | None) -> Goal:
+    """The list shape of a row of `goal_select()`; `rolled_up` replaces currentValue."""
+    values = _common(row)
+    current = number(row.currentValue) if rolled_up is None else rolled_up
+    if rolled_up is not None:
+        values["currentValue"] = decimal_text(rolled_up)
+    values.update(
+        created=fmt_date(row.created),
+        modified=fmt_date(row.modified),
+        startDate=fmt_date(row.startDate),
+        endDate=fmt_date(row.endDate),
+        authorFirstname=row.authorFirstname,
+        authorLastname=row.authorLastname,
+        authorProfileId=row.authorProfileId,
+        milestoneHeadline=row.milestoneHeadline,
+        milestoneEditTo=fmt_date(row.milestoneEditTo),
+        commentCount=int(row.commentCount or 0),
+        percentDone=0,
+        milestones=chips,
+        goalProgress=progress(row.startValue, current, row.endValue),
+        version=row.version,
+    )
+    return {key: values[key] for key in Goal.__annotations__}  # type: ignore[return-value]
+
+
+def polled(row: Any, updated: bool) -> PolledGoal:
+    """The poll shape of a row of `goal_select()`."""
+    values = _common(row)
+    values.update(
+        created=zulu(row.created),
+        modified=zulu(row.modified),
+        startDate=zulu(row.startDate),
+        endDate=zulu(row.endDate),
+    )
+    if updated:
+        values["id"] = f"{row.id}-{fmt_date(row.modified) or ''}"
+    order = PolledGoal.__annotations__
+    return {key: values[key] for key in order}  # type: ignore[return-value]
+
+
+def progress(start: Any, current: float, end: Any) -> float:
+    """Percent of the way from start to end value, 0 to 100 (0 without a range)."""
+    total = number(end) - number(start)
+    if total == 0:
+        return 0
+    share = round(round((current - number(start)) / total, 2) * 100, 2)
+    value = num(max(0.0, min(100.0, share)))
+    return 0 if value is None else value
+
+
+# -- KPI roll-ups --------------------------------------------------------------------
+
+
+def children(ctx: Context, parent_ids: Iterable[int]) -> list[Any]:
+    """The goals that report into any of `parent_ids` (their `kpi`), with board and project."""
+    ids = list(parent_ids)
+    if not ids:
+        return []
+    return list(
+        ctx.conn.execute(
+            select(
+                ci.id,
+                ci.title,
+                ci.kpi,
+                ci.setting,
+                ci.metricType,
+                ci.startValue,
+                ci.currentValue,
+                ci.endValue,
+                ci.canvasId,
+                cv.title.label("boardTitle"),
+                cv.projectId,
+                t.projects.c.name.label("projectName"),
+            )
+            .join(t.canvas, cv.id == ci.canvasId)
+            .join(t.projects, t.projects.c.id == cv.projectId)
+            .where(ci.kpi.in_(ids), ci.box == BOX, cv.type == BOARD_TYPE)
+            .order_by(ci.id)
+        )
+    )
+
+
+def rollup(ctx: Context, parent_id: int) -> float:
+    """The sum a 'linkAndReport' goal reports: each child's current value, or, for a child
+    that itself links and reports, the sum of its own children's current values."""
+    kids = children(ctx, [parent_id])
+    reporting = [kid.id for kid in kids if kid.setting == "linkAndReport"]
+    grandchildren = children(ctx, reporting)
+    total = sum(number(kid.currentValue) for kid in kids if kid.setting != "linkAndReport")
+    total += sum(number(grandchild.currentValue) for grandchild in grandchildren)
+    return num(round(total, 2)) or 0
+
+
+# -- milestones ----------------------------------------------------------------------
+
+
+def milestone_ids(ctx: Context, goal_id: int) -> list[int]:
+    return list(
+        ctx.conn.execute(
+            select(rc.entityB)
+            .where(rc.entityA == goal_id, *link_filter())
+            .distinct()
+            .order_by(rc.entityB)
+        ).scalars()
+    )
+
+
+def link_filter() -> list[Any]:
+    """The WHERE clauses that pick goal-milestone links."""
+    return [getattr(rc, column) == value for column, value in LINK.items()]
+
+
+def chips(ctx: Context, goal_ids: list[int]) -> dict[int, list[MilestoneChip]]:
+    """The milestones tracking each goal, in working order (in progress, not started,
+    done; then by due date), only those in projects the caller may see."""
+    if not goal_ids:
+        return {}
+    edges = ctx.conn.execute(
+        select(rc.entityA, rc.entityB).where(rc.entityA.in_(goal_ids), *link_filter()).distinct()
+    ).all()
+    wanted = {milestone for _, milestone in edges}
+    details = {
+        row.id: row
+        for row in ctx.conn.execute(
+            select(tc.id, tc.headline, tc.tags, tc.editTo, tc.status, tc.projectId)
+            .join(t.projects, t.projects.c.id == tc.projectId)
+            .where(tc.id.in_(wanted), tc.type == "milestone", visible_projects(ctx.principal))
+        )
+    }
+    kinds = {pid: _kinds(ctx, pid) for pid in {row.projectId for row in details.values()}}
+    done = milestone_percent(ctx, list(details))
+    result: dict[int, list[MilestoneChip]] = {goal_id: [] for goal_id in goal_ids}
+    for goal_id, milestone_id in edges:
+        row = details.get(milestone_id)
+        if row is None:
+            continue
+        result[goal_id].append(
+            {
+                "id": row.id,
+                "headline": row.headline,
+                "color": row.tags or "var(--grey)",
+                "editTo": fmt_date(row.editTo),
+                "status": row.status,
+                "statusType": kinds[row.projectId].get(row.status, "NEW"),
+                "percentDone": done.get(row.id, 0),
+            }
+        )
+    for goal_chips in result.values():
+        goal_chips.sort(
+            key=lambda c: (_CHIP_ORDER.get(c["statusType"], 1), c["editTo"] or "9999-12-31")
+        )
+    return result
+
+
+def _kinds(ctx: Context, project_id: int) -> dict[int, str]:
+    return {
+        code: str(label["statusType"])
+        for code, label in labels.status_labels(ctx.conn, project_id).items()
+    }
+
+
+def milestone_percent(ctx: Context, milestone_ids: list[int]) -> dict[int, int]:
+    """Each milestone's done share of its tickets' effort (no effort counts as 3)."""
+    if not milestone_ids:
+        return {}
+    rows = ctx.conn.execute(
+        select(tc.milestoneid, tc.projectId, tc.status, tc.storypoints).where(
+            tc.milestoneid.in_(milestone_ids), tc.type != "milestone"
+        )
+    ).all()
+    kinds: dict[int, dict[int, str]] = {}
+    done: dict[int, float] = {}
+    total: dict[int, float] = {}
+    for row in rows:
+        if row.projectId not in kinds:
+            kinds[row.projectId] = _kinds(ctx, row.projectId)
+        effort = float(row.storypoints or 0) or 3.0
+        total[row.milestoneid] = total.get(row.milestoneid, 0.0) + effort
+        if kinds[row.projectId].get(row.status) == "DONE":
+            done[row.milestoneid] = done.get(row.milestoneid, 0.0) + effort
+    return {
+        milestone: half_up(done.get(milestone, 0.0) / total[milestone] * 100)
+        if total.get(milestone)
+        else 0
+        for milestone in milestone_ids
+    }
