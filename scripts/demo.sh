@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . 2>&1 \
-  | grep -v "^WARNING: Location" || true
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
 .venv/bin/milepost init --demo
 key=$(.venv/bin/milepost keys create --name "admin-$(date +%Y%m%d-%H%M%S)" --role admin --all-projects)
 port="${MILEPOST_PORT:-8080}"

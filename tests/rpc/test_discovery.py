@@ -82,7 +82,7 @@ def test_methods_describe_params_in_signature_order(document: dict[str, Any]) ->
     assert values["type"] == "object"
     assert values["properties"]["headline"] == {"type": "string"}
     assert add["result"]["schema"] == {"type": "integer"}
-    assert add["x-permission"] is None  # checked in the project after loading
+    assert add["x-permission"] == "tickets.create"  # checked in the project after loading
     assert by_name["leantime.rpc.Clients.Clients.create"]["x-permission"] == "clients.create"
     assert find["x-aliases"] == ["leantime.rpc.Tickets.findTicket"]
 
@@ -114,3 +114,19 @@ def test_the_meta_schema_check_can_fail(document: dict[str, Any]) -> None:
     broken = {**document, "methods": [{"name": "x", "params": [{"schema": {}}]}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(META_SCHEMA, registry=SCHEMAS).validate(broken)
+
+
+def test_methods_that_check_in_their_body_are_listed_only_to_who_could_pass(
+    server: Server,
+) -> None:
+    readonly = {
+        m["name"]
+        for m in server.call("rpc.discover", key=server.make_key("readonly", [1]))["methods"]
+    }
+    editor = {
+        m["name"]
+        for m in server.call("rpc.discover", key=server.make_key("editor", [1]))["methods"]
+    }
+    assert "leantime.rpc.Tickets.Tickets.addTicket" not in readonly
+    assert "leantime.rpc.Tickets.Tickets.getTicket" in readonly
+    assert "leantime.rpc.Tickets.Tickets.addTicket" in editor

@@ -16,7 +16,20 @@ import httpx
 
 from tests.conftest import RpcError, Server, milepost
 
-__all__ = ["Api", "RpcError", "api_for", "unique"]
+__all__ = ["BOOKKEEPING", "Api", "RpcError", "api_for", "changed", "leading", "unique"]
+
+# What every write changes besides the fields it was asked to change.
+BOOKKEEPING = frozenset({"modified", "version"})
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    """The fields whose values differ between two reads of one row."""
+    return {field for field in before if before[field] != after.get(field)}
+
+
+def leading(row: dict[str, Any], fields: list[str]) -> list[str]:
+    """The row's first fields: Leantime's, in its order, come before Milepost's own."""
+    return list(row)[: len(fields)]
 
 
 def unique(prefix: str) -> str:

@@ -84,6 +84,9 @@ class McpEndpoint:
             return
         attach(scope, Caller(principal, address, headers.get("idempotency-key")))
         scope["user"] = _session_owner(principal)
+        if "accept" not in headers:
+            # No Accept header means any type (RFC 9110 12.5.1); the SDK wants it spelled out.
+            scope["headers"] = [*scope["headers"], (b"accept", b"*/*")]
         await self.sessions.handle_request(scope, receive, _with_headers(send, limits))
 
     def _admit(self, headers: Headers, address: str) -> tuple[Principal, dict[str, str]]:

@@ -20,7 +20,7 @@ OPENRPC_VERSION = "1.4.1"
 
 def may_call(method: Method, principal: Principal) -> bool:
     """Whether the caller's role could pass the method's declared permission somewhere."""
-    key = method.operation.permission
+    key = method.operation.needs
     if key is None:
         return True
     perm = PERMISSIONS[key]
@@ -48,7 +48,7 @@ def describe(method: Method) -> dict[str, Any]:
             for param in method.binder.params
         ],
         "result": {"name": "result", "schema": json_schema(method.result)},
-        "x-permission": method.operation.permission,
+        "x-permission": method.operation.needs,
         "x-writes": method.operation.writes,
     }
     if description.strip():

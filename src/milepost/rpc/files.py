@@ -123,6 +123,11 @@ class FileTransport:
             )
         except ServiceError as error:
             raise _refusal(error) from None
+        except Exception:
+            logger.exception("%s failed with an unexpected error.", method)
+            raise Refused(500, error_body(-32603, "Internal error", {
+                "reason": "internal", "detail": "the server failed; the error is in its log",
+            })) from None  # fmt: skip
 
     # -- credentials and limits ------------------------------------------------------------
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 cv, ci = t.canvas.c, t.canvas_items.c
 MAX_DECIMAL = 99_999_999.99
+MAX_INT = 2**31
 MAX_TITLE = 255
 MAX_TEXT = 100_000
 
@@ -30,6 +31,25 @@ MAX_TEXT = 100_000
 def decimal_text(value: Decimal | float | None) -> str | None:
     """A DECIMAL(10,2) value as Leantime's driver answers it: `"12.50"`, or null."""
     return None if value is None else f"{float(value):.2f}"
+
+
+def whole(value: Any, param: str) -> int | None:
+    """An integer from the wire (a number or a string of digits) that fits an INTEGER
+    column; None for an empty value."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number_value: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number_value = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number_value = int(value.strip())
+    if number_value is None or not -MAX_INT <= number_value < MAX_INT:
+        raise InvalidParams(
+            f"param `{param}`: expected an integer, got {value!r}",
+            param=param,
+            expected=f"an integer from -{MAX_INT} to {MAX_INT - 1}",
+        )
+    return number_value
 
 
 def half_up(value: float) -> int:
@@ -134,8 +154,8 @@ def milestone_in(ctx: Context, value: Any, project_id: int, param: str) -> int |
     if value in (None, "", 0, "0"):
         return None
     try:
-        milestone_id = int(value)
-    except (TypeError, ValueError):
+        milestone_id = whole(value, param) or 0
+    except InvalidParams:
         milestone_id = 0
     tc = t.tickets.c
     found = ctx.conn.execute(

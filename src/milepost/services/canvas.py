@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy import func, select
 
-from milepost.services import goal_rows, ideas
-from milepost.services.boards import board
+from milepost.services import goal_rows, idea_rows
+from milepost.services.boards import board, whole
 from milepost.services.errors import InvalidParams, NotSupported
 from milepost.services.operations import Context, operation
 from milepost.services.scope import visible_projects
@@ -31,14 +31,14 @@ cv, ci = t.canvas.c, t.canvas_items.c
 # item"); other types count as one box, as Leantime counts types it has no template for.
 BOXES: dict[str, tuple[str, ...]] = {
     goal_rows.BOARD_TYPE: (goal_rows.BOX,),
-    ideas.BOARD_TYPE: tuple(ideas.COLUMNS),
+    idea_rows.BOARD_TYPE: tuple(idea_rows.COLUMNS),
 }
 # Export slugs (Leantime's template names) and the board type and read permission of each.
 SLUGS: dict[str, tuple[str, str]] = {
     "goal": (goal_rows.BOARD_TYPE, "goals.view"),
     "goalcanvas": (goal_rows.BOARD_TYPE, "goals.view"),
-    "idea": (ideas.BOARD_TYPE, "ideas.view"),
-    "ideas": (ideas.BOARD_TYPE, "ideas.view"),
+    "idea": (idea_rows.BOARD_TYPE, "ideas.view"),
+    "ideas": (idea_rows.BOARD_TYPE, "ideas.view"),
 }
 IMPORT_REFUSED = (
     "importing a board from a file path on the server is not supported: it would let API"
@@ -63,16 +63,14 @@ def _project_scope(ctx: Context, project_id: int | None) -> list[Any]:
 
 
 def _project_id(value: str) -> int | None:
-    text = value.strip()
-    if not text:
-        return None
-    if not text.isdigit():
+    project_id = whole(value, "projectId")
+    if project_id is not None and project_id <= 0:
         raise InvalidParams(
             f"param `projectId`: expected a project id or '', got {value!r}",
             param="projectId",
             expected="a project id, or '' for every project",
         )
-    return int(text)
+    return project_id
 
 
 def board_progress(ctx: Context, projectId: str, boards: list[str]) -> dict[str, float]:

@@ -1,5 +1,5 @@
-"""Reading goals: the shapes Leantime answers with, metric progress, KPI roll-ups and the
-milestones that track a goal.
+"""Loading and shaping goals: access checks, the shapes Leantime answers with, metric
+progress, KPI roll-ups and the milestones that track a goal.
 
 A goal is a board item with box 'goal' on a board of type 'goalcanvas'. Its metric runs
 from `startValue` to `endValue`; `currentValue` is where it stands, or, for a goal set to
@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import String, cast, func, select
 
-from milepost.services import labels
-from milepost.services.boards import decimal_text, half_up, number, zulu
+from milepost.services import labels, webhooks
+from milepost.services.boards import board, decimal_text, half_up, number, zulu
+from milepost.services.errors import InvalidParams, NotFound
 from milepost.services.scope import visible_projects
 from milepost.services.values import fmt_date, num
 from milepost.storage import tables as t
@@ -383,3 +384,67 @@ def milestone_percent(ctx: Context, milestone_ids: list[int]) -> dict[int, int]:
         else 0
         for milestone in milestone_ids
     }
+
+
+# -- loading -------------------------------------------------------------------------
+
+
+def load(ctx: Context, goal_id: int) -> Any:
+    """The goal row with its board, project, author and legacy milestone, or None."""
+    return ctx.conn.execute(goal_select().where(ci.id == goal_id)).first()
+
+
+def viewable(ctx: Context, goal_id: int) -> Any:
+    """The goal row when the caller may view it, else None."""
+    row = load(ctx, goal_id)
+    return row if row is not None and ctx.can("goals.view", row.projectId) else None
+
+
+def writable(ctx: Context, goal_id: Any, permission: str, param: str) -> Any:
+    """The goal row once the caller holds `permission` in its project (-32002 for a goal
+    the caller cannot see)."""
+    if goal_id is None:
+        raise InvalidParams(
+            f"Required Parameter Missing: {param}", param=param, expected="a goal id"
+        )
+    row = load(ctx, goal_id)
+    if row is None or not ctx.can_access_project(row.projectId):
+        raise NotFound(f"no goal {goal_id}")
+    ctx.authorize(permission, row.projectId)
+    return row
+
+
+def writable_board(ctx: Context, board_id: Any, permission: str, param: str) -> Any:
+    """The goal board row once the caller holds `permission` in its project."""
+    if board_id in (None, 0):
+        raise InvalidParams(
+            f"Required Parameter Missing: {param}", param=param, expected="a goal board id"
+        )
+    row = board(ctx, int(board_id), BOARD_TYPE)
+    if row is None or not ctx.can_access_project(row.projectId):
+        raise NotFound(f"no goal board {board_id}")
+    ctx.authorize(permission, row.projectId)
+    return row
+
+
+def shaped(ctx: Context, rows: list[Any]) -> list[Goal]:
+    """Goal rows in the list shape, with their milestones and roll-ups."""
+    tracking = chips(ctx, [row.id for row in rows])
+    return [
+        goal(
+            row,
+            tracking.get(row.id, []),
+            rollup(ctx, row.id) if row.setting == "linkAndReport" else None,
+        )
+        for row in rows
+    ]
+
+
+def emit(ctx: Context, goal_id: int, action: str, project_id: int) -> None:
+    """Tell webhook listeners that a goal changed."""
+
+    def data() -> Goal | None:
+        row = load(ctx, goal_id)
+        return None if row is None else shaped(ctx, [row])[0]
+
+    webhooks.emit(ctx, "goal", action, goal_id, project_id=project_id, data=data)

@@ -4,6 +4,8 @@ Reading needs goals.view in the board's project, writing goals.create / edit / d
 (editor and above). Goals and boards outside the caller's projects read as missing
 (an empty list, 0, or false, as Leantime answers) and cannot be written (-32002).
 
+Milestones that track goals are in goal_milestones.py, goal boards in goal_boards.py.
+
 Leantime edits goals only through web-page controllers, so Milepost adds what a client
 needs for a read-modify-write round trip, marked "(Milepost)": `getGoal`, `editGoal`,
 `deleteGoal`, `deleteGoalboard` and `getGoalHistory`. Other deliberate differences:
@@ -21,19 +23,11 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import and_, delete, insert, or_, select, update
 
-from milepost.services import goal_rows, webhooks
-from milepost.services.boards import (
-    MAX_TITLE,
-    board,
-    decimal_text,
-    half_up,
-    milestone_in,
-    parse_decimal,
-    project_for_write,
-    text,
-)
-from milepost.services.errors import InvalidParams, NotFound
-from milepost.services.goal_rows import BOARD_TYPE, BOX, Goal, MilestoneChip, PolledGoal
+from milepost.services import goal_rows
+from milepost.services.boards import MAX_TITLE, board, decimal_text, parse_decimal, text, whole
+from milepost.services.errors import InvalidParams
+from milepost.services.goal_milestones import sync_milestones
+from milepost.services.goal_rows import BOARD_TYPE, BOX, Goal, PolledGoal
 from milepost.services.operations import Context, operation
 from milepost.services.scope import visible_projects
 from milepost.services.values import fmt_date, parse_date
@@ -44,8 +38,11 @@ from milepost.storage.database import insert_id
 cv, ci, rc, hc = t.canvas.c, t.canvas_items.c, t.entity_relations.c, t.goal_history.c
 STATUSES = ("", "status_ontrack", "status_atrisk", "status_miss")
 SETTINGS = ("", "linkonly", "linkAndReport", "nolink")
-MAX_GOAL_IDS = 1000
+
+
 _TEXTS = ("description", "assumptions", "data", "conclusion", "tags", "action")
+
+
 _DATA = ("data1", "data2", "data3", "data4", "data5")
 
 
@@ -93,31 +90,6 @@ class GoalValues(TypedDict, total=False):
     sortindex: int | str | None
 
 
-class BoardValues(TypedDict, total=False):
-    """A goal board's fields: `title`, `description`, and `projectId` (for a new board);
-    `id` names the board to change."""
-
-    id: int
-    title: str
-    description: str
-    projectId: int
-
-
-class GoalBoard(TypedDict):
-    """A goal board with its author's name."""
-
-    id: int
-    title: str
-    author: int | None
-    description: str
-    created: str | None
-    projectId: int
-    authorFirstname: str | None
-    authorLastname: str | None
-    modified: str | None
-    version: int
-
-
 class ChildGoal(TypedDict):
     """A goal that reports into another (or into one of its children)."""
 
@@ -141,37 +113,6 @@ class ParentKpi(TypedDict):
     board: str
 
 
-class MilestoneSummary(TypedDict):
-    """How many of a goal's milestones are done, in progress and not started."""
-
-    total: int
-    done: int
-    inProgress: int
-    notStarted: int
-
-
-class GoalMilestones(TypedDict):
-    """A goal's milestones and their summary."""
-
-    milestones: list[MilestoneChip]
-    summary: MilestoneSummary
-
-
-class GoalRollup(TypedDict):
-    """A goal's progress through its milestones: counts by state, the mean of their
-    progress, their date range and the first one not done."""
-
-    goalId: int
-    total: int
-    done: int
-    inProgress: int
-    notStarted: int
-    percentComplete: int
-    startDate: str | None
-    endDate: str | None
-    currentMilestoneId: int | None
-
-
 class GoalValue(TypedDict):
     """One recorded value of a goal's metric."""
 
@@ -180,54 +121,6 @@ class GoalValue(TypedDict):
     value: float | None
     userId: int | None
     dateRecorded: str | None
-
-
-# -- loading -------------------------------------------------------------------------
-
-
-def _row(ctx: Context, goal_id: int) -> Any:
-    return ctx.conn.execute(goal_rows.goal_select().where(ci.id == goal_id)).first()
-
-
-def _viewable(ctx: Context, goal_id: int) -> Any:
-    row = _row(ctx, goal_id)
-    return row if row is not None and ctx.can("goals.view", row.projectId) else None
-
-
-def _writable(ctx: Context, goal_id: Any, permission: str, param: str) -> Any:
-    if goal_id is None:
-        raise InvalidParams(
-            f"Required Parameter Missing: {param}", param=param, expected="a goal id"
-        )
-    row = _row(ctx, goal_id)
-    if row is None or not ctx.can_access_project(row.projectId):
-        raise NotFound(f"no goal {goal_id}")
-    ctx.authorize(permission, row.projectId)
-    return row
-
-
-def _writable_board(ctx: Context, board_id: Any, permission: str, param: str) -> Any:
-    if board_id in (None, 0):
-        raise InvalidParams(
-            f"Required Parameter Missing: {param}", param=param, expected="a goal board id"
-        )
-    row = board(ctx, int(board_id), BOARD_TYPE)
-    if row is None or not ctx.can_access_project(row.projectId):
-        raise NotFound(f"no goal board {board_id}")
-    ctx.authorize(permission, row.projectId)
-    return row
-
-
-def _goals(ctx: Context, rows: list[Any]) -> list[Goal]:
-    chips = goal_rows.chips(ctx, [row.id for row in rows])
-    return [
-        goal_rows.goal(
-            row,
-            chips.get(row.id, []),
-            goal_rows.rollup(ctx, row.id) if row.setting == "linkAndReport" else None,
-        )
-        for row in rows
-    ]
 
 
 # -- reading goals -------------------------------------------------------------------
@@ -243,15 +136,15 @@ def get_canvas_items_by_id(ctx: Context, id: int) -> list[Goal]:
         return []
     query = goal_rows.goal_select().where(ci.canvasId == id)
     query = query.order_by(ci.sortindex.asc().nulls_last(), ci.id)
-    return _goals(ctx, list(ctx.conn.execute(ctx.page_query(query, ci.id, ci.modified))))
+    return goal_rows.shaped(ctx, list(ctx.conn.execute(ctx.page_query(query, ci.id, ci.modified))))
 
 
 @operation("Goalcanvas.Goalcanvas.getGoal")
 def get_goal(ctx: Context, id: int) -> Goal | Literal[False]:
     """(Milepost) One goal as getCanvasItemsById lists it, or false when it does not exist
     or lies outside the caller's projects."""
-    row = _viewable(ctx, id)
-    return False if row is None else _goals(ctx, [row])[0]
+    row = goal_rows.viewable(ctx, id)
+    return False if row is None else goal_rows.shaped(ctx, [row])[0]
 
 
 @operation("Goalcanvas.Goalcanvas.getChildGoalsForReporting")
@@ -259,7 +152,7 @@ def get_child_goals_for_reporting(ctx: Context, parentId: int) -> float:
     """The sum a goal's KPI children report: each child's current value, or for a child
     set to linkAndReport the sum of its own children. 0 for a goal the caller cannot
     see."""
-    if _viewable(ctx, parentId) is None:
+    if goal_rows.viewable(ctx, parentId) is None:
         return 0
     return goal_rows.rollup(ctx, parentId)
 
@@ -282,7 +175,7 @@ def _child(row: Any) -> ChildGoal:
 def get_childrenby_kpi(ctx: Context, parentId: int) -> dict[str, ChildGoal]:
     """The goals reporting into a goal and the goals reporting into those, keyed by id;
     only goals in projects the caller can see. Empty for a goal the caller cannot see."""
-    if _viewable(ctx, parentId) is None:
+    if goal_rows.viewable(ctx, parentId) is None:
         return {}
     kids = goal_rows.children(ctx, [parentId])
     family = kids + goal_rows.children(ctx, [kid.id for kid in kids])
@@ -326,29 +219,12 @@ def get_parent_kpis(ctx: Context, projectId: int) -> dict[str, ParentKpi]:
     }
 
 
-@operation("Goalcanvas.Goalcanvas.getGoalsByMilestone", legacy=True)
-def get_goals_by_milestone(ctx: Context, milestoneId: int) -> list[Goal]:
-    """Leantime 3.8's method: the goals a milestone tracks (as getCanvasItemsById lists
-    them). Empty for a milestone the caller cannot see."""
-    tc = t.tickets.c
-    project_id = ctx.conn.execute(
-        select(tc.projectId).where(tc.id == milestoneId, tc.type == "milestone")
-    ).scalar()
-    if project_id is None or not ctx.can("goals.view", project_id):
-        return []
-    linked = select(rc.entityA).where(rc.entityB == milestoneId, *goal_rows.link_filter())
-    query = goal_rows.goal_select().where(
-        or_(ci.id.in_(linked), ci.milestoneId == str(milestoneId)), cv.projectId == project_id
-    )
-    return _goals(ctx, list(ctx.conn.execute(query.order_by(ci.id))))
-
-
 @operation("Goalcanvas.Goalcanvas.getGoalHistory")
 def get_goal_history(ctx: Context, goalId: int) -> list[GoalValue] | Literal[False]:
     """(Milepost) Every recorded value of a goal's metric, oldest first: one when the
     goal was created with a value and one for each change. False for a goal the caller
     cannot see."""
-    if _viewable(ctx, goalId) is None:
+    if goal_rows.viewable(ctx, goalId) is None:
         return False
     query = select(t.goal_history).where(hc.itemId == goalId).order_by(hc.dateRecorded, hc.id)
     return [
@@ -361,161 +237,6 @@ def get_goal_history(ctx: Context, goalId: int) -> list[GoalValue] | Literal[Fal
         }
         for row in ctx.conn.execute(query)
     ]
-
-
-# -- milestones ----------------------------------------------------------------------
-
-
-def _summary(chips: list[MilestoneChip]) -> MilestoneSummary:
-    kinds = [chip["statusType"] for chip in chips]
-    done, busy = kinds.count("DONE"), kinds.count("INPROGRESS")
-    return {
-        "total": len(chips),
-        "done": done,
-        "inProgress": busy,
-        "notStarted": len(chips) - done - busy,
-    }
-
-
-def _chips_of(ctx: Context, goal_id: int) -> list[MilestoneChip] | None:
-    if _viewable(ctx, goal_id) is None:
-        return None
-    return goal_rows.chips(ctx, [goal_id])[goal_id]
-
-
-@operation("Goalcanvas.Goalcanvas.getGoalMilestones")
-def get_goal_milestones(ctx: Context, goalId: int) -> GoalMilestones:
-    """The milestones tracking a goal (in progress first, then not started, then done;
-    each by due date) and how many are in each state. Empty for a goal the caller
-    cannot see."""
-    chips = _chips_of(ctx, goalId) or []
-    return {"milestones": chips, "summary": _summary(chips)}
-
-
-@operation("Goalcanvas.Goalcanvas.getMilestonesByGoal")
-def get_milestones_by_goal(ctx: Context, goalId: int) -> list[MilestoneChip]:
-    """The milestones tracking a goal, in working order. Empty for a goal the caller
-    cannot see."""
-    return _chips_of(ctx, goalId) or []
-
-
-@operation("Goalcanvas.Goalcanvas.getMilestonesForGoals")
-def get_milestones_for_goals(ctx: Context, goalIds: list[int]) -> dict[str, list[MilestoneChip]]:
-    """The milestones of many goals at once, keyed by goal id. Every goal the caller can
-    see has a key (an empty list without milestones); other goals are left out."""
-    if len(goalIds) > MAX_GOAL_IDS:
-        raise InvalidParams(
-            f"param `goalIds`: expected at most {MAX_GOAL_IDS} ids, got {len(goalIds)}",
-            param="goalIds",
-            expected=f"at most {MAX_GOAL_IDS} goal ids",
-        )
-    rows = ctx.conn.execute(
-        select(ci.id, cv.projectId)
-        .join(t.canvas, cv.id == ci.canvasId)
-        .where(ci.id.in_(goalIds), ci.box == BOX, cv.type == BOARD_TYPE)
-    )
-    visible = [row.id for row in rows if ctx.can("goals.view", row.projectId)]
-    chips = goal_rows.chips(ctx, visible)
-    return {str(goal_id): chips[goal_id] for goal_id in sorted(visible)}
-
-
-@operation("Goalcanvas.Goalcanvas.getGoalRollup")
-def get_goal_rollup(ctx: Context, goalId: int) -> GoalRollup:
-    """A goal's progress through its milestones: counts by state, `percentComplete` (the
-    mean of their progress), the earliest start and latest end among them, and the first
-    one not done. Zeros for a goal the caller cannot see or without milestones."""
-    chips = _chips_of(ctx, goalId) or []
-    summary = _summary(chips)
-    rollup: GoalRollup = {
-        "goalId": goalId, **summary, "percentComplete": 0,
-        "startDate": None, "endDate": None, "currentMilestoneId": None,
-    }  # fmt: skip
-    if not chips:
-        return rollup
-    tc = t.tickets.c
-    ids = [chip["id"] for chip in chips]
-    ranges = ctx.conn.execute(select(tc.editFrom, tc.editTo).where(tc.id.in_(ids))).all()
-    starts = [row.editFrom for row in ranges if row.editFrom is not None]
-    ends = [row.editTo for row in ranges if row.editTo is not None]
-    rollup["percentComplete"] = half_up(sum(chip["percentDone"] for chip in chips) / len(chips))
-    rollup["startDate"] = fmt_date(min(starts)) if starts else None
-    rollup["endDate"] = fmt_date(max(ends)) if ends else None
-    rollup["currentMilestoneId"] = next(
-        (chip["id"] for chip in chips if chip["statusType"] != "DONE"), None
-    )
-    return rollup
-
-
-def _touch(ctx: Context, goal_id: int) -> None:
-    checked_update(
-        ctx, t.canvas_items, goal_id, {"modified": ctx.now}, expected_version=None, what="goal"
-    )
-
-
-def _link(ctx: Context, goal_id: int, milestone_id: int) -> None:
-    ctx.conn.execute(
-        insert(t.entity_relations).values(
-            entityA=goal_id,
-            entityB=milestone_id,
-            createdOn=ctx.now,
-            createdBy=ctx.principal.user_id,
-            **goal_rows.LINK,
-        )
-    )
-
-
-def _unlink(ctx: Context, goal_id: int, milestone_ids: list[int] | None = None) -> int:
-    statement = delete(t.entity_relations).where(rc.entityA == goal_id, *goal_rows.link_filter())
-    if milestone_ids is not None:
-        statement = statement.where(rc.entityB.in_(milestone_ids))
-    return int(ctx.conn.execute(statement).rowcount)
-
-
-@operation("Goalcanvas.Goalcanvas.addMilestoneToGoal", writes=True)
-def add_milestone_to_goal(ctx: Context, goalId: int, milestoneId: int) -> bool:
-    """Let a milestone of the goal's project track the goal (other links stay). Returns
-    true, also when the link existed. Needs goals.edit; -32002 for a goal the caller
-    cannot see, -32602 for a milestone that is not one of the project's."""
-    row = _writable(ctx, goalId, "goals.edit", "goalId")
-    milestone_in(ctx, milestoneId, row.projectId, "milestoneId")
-    if milestoneId not in goal_rows.milestone_ids(ctx, goalId):
-        _link(ctx, goalId, milestoneId)
-        _touch(ctx, goalId)
-        _emit(ctx, goalId, "updated", row.projectId)
-    return True
-
-
-@operation("Goalcanvas.Goalcanvas.removeMilestoneFromGoal", writes=True)
-def remove_milestone_from_goal(ctx: Context, goalId: int, milestoneId: int) -> bool:
-    """Unlink one milestone from a goal (other links stay). True when a link was removed,
-    false when there was none. Needs goals.edit; -32002 for a goal the caller cannot
-    see."""
-    row = _writable(ctx, goalId, "goals.edit", "goalId")
-    if not _unlink(ctx, goalId, [milestoneId]):
-        return False
-    _touch(ctx, goalId)
-    _emit(ctx, goalId, "updated", row.projectId)
-    return True
-
-
-def _sync_milestones(ctx: Context, goal_id: int, value: Any, project_id: int) -> str:
-    """Make the goal's milestone links exactly `value` (an id, a list, or empty); answers
-    the legacy `milestoneId` column value (the first id, or '')."""
-    values = value if isinstance(value, list) else [value]
-    wanted: list[int] = []
-    for index, one in enumerate(values):
-        param = "values.milestoneId" + (f"[{index}]" if isinstance(value, list) else "")
-        milestone = milestone_in(ctx, one, project_id, param)
-        if milestone is not None and milestone not in wanted:
-            wanted.append(milestone)
-    current = goal_rows.milestone_ids(ctx, goal_id)
-    stale = [milestone for milestone in current if milestone not in wanted]
-    if stale:
-        _unlink(ctx, goal_id, stale)
-    for milestone in wanted:
-        if milestone not in current:
-            _link(ctx, goal_id, milestone)
-    return str(wanted[0]) if wanted else ""
 
 
 # -- writing goals -------------------------------------------------------------------
@@ -533,26 +254,14 @@ def _choice(values: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str
     return str(value)
 
 
-def _int(value: Any, param: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise InvalidParams(
-        f"param `{param}`: expected an integer, got {value!r}", param=param, expected="an integer"
-    )
-
-
 def _goal_ref(
     ctx: Context, value: Any, param: str, goal_id: int | None, project: int | None
 ) -> int | None:
     """A linked goal: one the caller can see (in `project`, when given), not the goal itself."""
-    ref = _int(value, param)
+    ref = whole(value, param)
     if not ref:
         return None
-    row = _viewable(ctx, ref)
+    row = goal_rows.viewable(ctx, ref)
     if row is None or ref == goal_id or (project is not None and row.projectId != project):
         where = f" in project {project}" if project is not None else ""
         raise InvalidParams(
@@ -562,7 +271,7 @@ def _goal_ref(
 
 
 def _user_ref(ctx: Context, value: Any, param: str) -> int | None:
-    user_id = _int(value, param)
+    user_id = whole(value, param)
     if not user_id:
         return None
     if ctx.conn.execute(select(t.users.c.id).where(t.users.c.id == user_id)).first() is None:
@@ -603,7 +312,7 @@ def _columns(
             columns[field] = parse_date(values.get(field), f"values.{field}")
     for field in ("impact", "effort", "probability", "sortindex"):
         if wanted(field):
-            columns[field] = _int(values.get(field), f"values.{field}")
+            columns[field] = whole(values.get(field), f"values.{field}")
     if wanted("kpi"):
         columns["kpi"] = _goal_ref(ctx, values.get("kpi"), "values.kpi", goal_id, None)
     if wanted("parent"):
@@ -635,14 +344,6 @@ def _record(ctx: Context, goal_id: int, value: float | None) -> None:
         )
 
 
-def _emit(ctx: Context, goal_id: int, action: str, project_id: int) -> None:
-    def data() -> Goal | None:
-        row = _row(ctx, goal_id)
-        return None if row is None else _goals(ctx, [row])[0]
-
-    webhooks.emit(ctx, "goal", action, goal_id, project_id=project_id, data=data)
-
-
 @operation("Goalcanvas.Goalcanvas.createGoal", writes=True)
 def create_goal(ctx: Context, values: GoalValues) -> str:
     """Create a goal on the goal board `values.canvasId` and return its id as a string,
@@ -650,7 +351,7 @@ def create_goal(ctx: Context, values: GoalValues) -> str:
     description) is required. The author is the caller. -32002 for a board the caller
     cannot see, -32602 naming a bad field."""
     fields: dict[str, Any] = dict(values)
-    found = _writable_board(ctx, fields.get("canvasId"), "goals.create", "values.canvasId")
+    found = goal_rows.writable_board(ctx, fields.get("canvasId"), "goals.create", "values.canvasId")
     if fields.get("box") not in (None, "", BOX):
         raise InvalidParams(
             f"param `values.box`: goals have box 'goal', got {fields['box']!r}",
@@ -664,10 +365,10 @@ def create_goal(ctx: Context, values: GoalValues) -> str:
     )
     goal_id = insert_id(ctx.conn, insert(t.canvas_items).values(**columns))
     if "milestoneId" in fields:
-        legacy = _sync_milestones(ctx, goal_id, fields["milestoneId"], found.projectId)
+        legacy = sync_milestones(ctx, goal_id, fields["milestoneId"], found.projectId)
         ctx.conn.execute(update(t.canvas_items).where(ci.id == goal_id).values(milestoneId=legacy))
     _record(ctx, goal_id, columns["currentValue"])
-    _emit(ctx, goal_id, "created", found.projectId)
+    goal_rows.emit(ctx, goal_id, "created", found.projectId)
     return str(goal_id)
 
 
@@ -679,11 +380,11 @@ def edit_goal(ctx: Context, values: GoalValues, expectedVersion: int | None = No
     Needs goals.edit; -32002 for a goal the caller cannot see, -32005 when
     `expectedVersion` is stale."""
     fields: dict[str, Any] = dict(values)
-    row = _writable(ctx, fields.get("id"), "goals.edit", "values.id")
+    row = goal_rows.writable(ctx, fields.get("id"), "goals.edit", "values.id")
     columns = _columns(ctx, fields, row.projectId, row.id)
     _check_named(columns, row)
     if "milestoneId" in fields:
-        columns["milestoneId"] = _sync_milestones(ctx, row.id, fields["milestoneId"], row.projectId)
+        columns["milestoneId"] = sync_milestones(ctx, row.id, fields["milestoneId"], row.projectId)
     columns["modified"] = ctx.now
     checked_update(
         ctx, t.canvas_items, row.id, columns, expected_version=expectedVersion, what="goal"
@@ -691,11 +392,11 @@ def edit_goal(ctx: Context, values: GoalValues, expectedVersion: int | None = No
     before = None if row.currentValue is None else round(float(row.currentValue), 2)
     if "currentValue" in columns and columns["currentValue"] != before:
         _record(ctx, row.id, columns["currentValue"])
-    _emit(ctx, row.id, "updated", row.projectId)
+    goal_rows.emit(ctx, row.id, "updated", row.projectId)
     return True
 
 
-def _remove_goals(ctx: Context, goal_ids: list[int]) -> None:
+def remove_goals(ctx: Context, goal_ids: list[int]) -> None:
     """Delete goals with their links, comments and history; the goals that pointed at them
     (as KPI or parent) are unlinked and reported to webhooks as updated."""
     if not goal_ids:
@@ -712,7 +413,7 @@ def _remove_goals(ctx: Context, goal_ids: list[int]) -> None:
             .values({column.key: None, "modified": ctx.now, "version": ci.version + 1})
         )
     for row in linked:
-        _emit(ctx, row.id, "updated", row.projectId)
+        goal_rows.emit(ctx, row.id, "updated", row.projectId)
     ctx.conn.execute(
         delete(t.entity_relations).where(and_(rc.entityA.in_(goal_ids), *goal_rows.link_filter()))
     )
@@ -730,9 +431,9 @@ def delete_goal(ctx: Context, id: int) -> bool:
     """(Milepost) Delete a goal with its milestone links, comments and history; goals that
     reported into it or had it as parent are unlinked. Returns true. Needs goals.delete;
     -32002 for a goal the caller cannot see."""
-    row = _writable(ctx, id, "goals.delete", "id")
-    _remove_goals(ctx, [row.id])
-    _emit(ctx, row.id, "deleted", row.projectId)
+    row = goal_rows.writable(ctx, id, "goals.delete", "id")
+    remove_goals(ctx, [row.id])
+    goal_rows.emit(ctx, row.id, "deleted", row.projectId)
     return True
 
 
@@ -772,104 +473,3 @@ def poll_for_updated_goals(
     """The goals pollGoals answers, each `id` made "<id>-<modified>" so that a changed
     goal looks new to integrations that de-duplicate on id."""
     return _polled(ctx, projectId, board, updated=True)
-
-
-# -- boards --------------------------------------------------------------------------
-
-
-def _board_row(ctx: Context, board_id: int) -> Any:
-    author = t.users.alias("author")
-    return ctx.conn.execute(
-        select(
-            t.canvas,
-            author.c.firstname.label("authorFirstname"),
-            author.c.lastname.label("authorLastname"),
-        )
-        .outerjoin(author, author.c.id == cv.author)
-        .where(cv.id == board_id, cv.type == BOARD_TYPE)
-    ).first()
-
-
-def _board(row: Any) -> GoalBoard:
-    return {
-        "id": row.id,
-        "title": row.title,
-        "author": row.author,
-        "description": row.description,
-        "created": fmt_date(row.created),
-        "projectId": row.projectId,
-        "authorFirstname": row.authorFirstname,
-        "authorLastname": row.authorLastname,
-        "modified": fmt_date(row.modified),
-        "version": row.version,
-    }
-
-
-@operation("Goalcanvas.Goalcanvas.getSingleCanvas", legacy=True)
-def get_single_canvas(ctx: Context, id: int) -> GoalBoard | Literal[False]:
-    """One goal board, or false when it does not exist or lies outside the caller's
-    projects."""
-    row = _board_row(ctx, id)
-    if row is None or not ctx.can("goals.view", row.projectId):
-        return False
-    return _board(row)
-
-
-def _board_title(values: dict[str, Any], required: bool) -> dict[str, Any]:
-    columns: dict[str, Any] = {}
-    if required or "title" in values:
-        title = text(values, "title", "values", MAX_TITLE).strip()
-        if not title:
-            raise InvalidParams(
-                "param `values.title`: a board needs a title",
-                param="values.title",
-                expected="a non-empty title",
-            )
-        columns["title"] = title
-    if required or "description" in values:
-        columns["description"] = text(values, "description", "values")
-    return columns
-
-
-@operation("Goalcanvas.Goalcanvas.createGoalboard", writes=True, legacy=True)
-def create_goalboard(ctx: Context, values: BoardValues) -> str:
-    """Create a goal board in `values.projectId` with `title` and `description`; returns
-    its id as a string, as Leantime does. Needs goals.create there. The author is the
-    caller."""
-    fields: dict[str, Any] = dict(values)
-    project_id = project_for_write(ctx, fields.get("projectId"), "goals.create", "values.projectId")
-    columns = _board_title(fields, required=True)
-    columns.update(
-        projectId=project_id, type=BOARD_TYPE, author=ctx.principal.user_id,
-        created=ctx.now, modified=ctx.now,
-    )  # fmt: skip
-    return str(insert_id(ctx.conn, insert(t.canvas).values(**columns)))
-
-
-@operation("Goalcanvas.Goalcanvas.updateGoalboard", writes=True, legacy=True)
-def update_goalboard(ctx: Context, values: BoardValues, expectedVersion: int | None = None) -> bool:
-    """Rename the goal board `values.id` (`title`, `description`; fields left out keep
-    their values). Returns true. Needs goals.edit; -32002 for a board the caller cannot
-    see, -32005 when `expectedVersion` is stale."""
-    fields: dict[str, Any] = dict(values)
-    found = _writable_board(ctx, fields.get("id"), "goals.edit", "values.id")
-    columns = _board_title(fields, required=False)
-    columns["modified"] = ctx.now
-    checked_update(
-        ctx, t.canvas, found.id, columns, expected_version=expectedVersion, what="goal board"
-    )
-    return True
-
-
-@operation("Goalcanvas.Goalcanvas.deleteGoalboard", writes=True)
-def delete_goalboard(ctx: Context, id: int) -> bool:
-    """(Milepost) Delete a goal board and its goals (with their links, comments and
-    history). Returns true. Needs goals.delete; -32002 for a board the caller cannot
-    see."""
-    found = _writable_board(ctx, id, "goals.delete", "id")
-    goal_ids = list(ctx.conn.execute(select(ci.id).where(ci.canvasId == found.id)).scalars())
-    _remove_goals(ctx, goal_ids)
-    ctx.conn.execute(delete(t.canvas).where(cv.id == found.id))
-    for goal_id in goal_ids:
-        _emit(ctx, goal_id, "deleted", found.projectId)
-    return True

@@ -12,14 +12,15 @@ with the comments they answer; deleting a comment deletes its replies.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select
 
 from milepost.services import webhooks
+from milepost.services.boards import whole
 from milepost.services.comments import Comment
 from milepost.services.errors import InvalidParams, NotFound
-from milepost.services.ideas import COMMENT_MODULE, viewable_item, writable_item
+from milepost.services.idea_rows import COMMENT_MODULE, viewable_item, writable_item
 from milepost.services.operations import Context, operation
 from milepost.services.values import fmt_date
 from milepost.storage import tables as t
@@ -91,21 +92,24 @@ def count_idea_comments(ctx: Context, module: str, entityId: int) -> int:
 def _parent(ctx: Context, value: int | str | None, idea_id: int) -> int:
     if value in (None, "", 0, "0"):
         return 0
-    text = str(value).strip()
+    try:
+        parent = whole(value, "parentCommentId")
+    except InvalidParams:
+        parent = None
     found = None
-    if text.isdigit():
+    if parent is not None:
         found = ctx.conn.execute(
             select(cc.id).where(
-                cc.id == int(text), cc.module == COMMENT_MODULE, cc.moduleId == idea_id
+                cc.id == parent, cc.module == COMMENT_MODULE, cc.moduleId == idea_id
             )
         ).first()
-    if found is None:
+    if found is None or parent is None:
         raise InvalidParams(
             f"param `parentCommentId`: no comment {value!r} on idea {idea_id}",
             param="parentCommentId",
             expected="the id of a comment on the same idea, or 0",
         )
-    return int(text)
+    return parent
 
 
 def _emit(ctx: Context, comment_id: int, action: str, project_id: int) -> None:
@@ -125,7 +129,7 @@ def add_idea_comment(
     parentCommentId: int | str | None = 0,
     projectId: int | None = None,
     authorId: int | None = None,
-) -> str | Literal[False]:
+) -> str:
     """Comment on an idea as the caller; a reply when `parentCommentId` names a comment
     on the same idea (0 or '' for none). Returns the new comment's id as a string, as
     Leantime does. Needs comments.create in the idea's project (commenter and above);

@@ -55,6 +55,12 @@ class Operation:
     writes: bool
     aliases: tuple[str, ...] = ()
     legacy: bool = False
+    checks: str | None = None
+
+    @property
+    def needs(self) -> str | None:
+        """The permission the caller must hold, declared or checked in the body."""
+        return self.permission or self.checks
 
     @property
     def signature(self) -> inspect.Signature:
@@ -73,23 +79,26 @@ def operation(
     writes: bool = False,
     aliases: Iterable[str] = (),
     legacy: bool = False,
+    checks: str | None = None,
 ) -> Callable[[F], F]:
     """Mark a service function as a public operation.
 
     `wire` is Leantime's `Domain.Service.method` name. `permission` is a key of the
     permission table, checked before the call: globally, or in the project named by the
     parameter `project`. Leave `permission` out when the function checks for itself
-    after loading the entity. `legacy` marks methods Leantime 3.9 no longer exposes but
-    integrations still call.
+    after loading the entity, and name what it checks in `checks` instead (used to
+    list the method only to callers who could pass). `legacy` marks methods Leantime
+    3.9 no longer exposes but integrations still call.
     """
 
     def mark(func: F) -> F:
-        if permission is not None:
-            globals()["permission"](permission)  # fail at import on a typo'd key
+        for key in (permission, checks):
+            if key is not None:
+                globals()["permission"](key)  # fail at import on a typo'd key
         setattr(
             func,
             _ATTRIBUTE,
-            Operation(func, wire, permission, project, writes, tuple(aliases), legacy),
+            Operation(func, wire, permission, project, writes, tuple(aliases), legacy, checks),
         )
         return func
 

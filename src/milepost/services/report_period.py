@@ -86,14 +86,20 @@ class Period:
         return moment is not None and self.start <= moment <= self.end
 
     def prior(self) -> Period:
-        if self.unit is None:
-            length = dt.timedelta(days=(self.last - self.first).days + 1)
-            return Period(self.first - length, self.last - length, "custom", None)
-        return unit_period(self.unit, _shift(self.unit, self.first, -1), "custom")
+        try:
+            if self.unit is None:
+                length = dt.timedelta(days=(self.last - self.first).days + 1)
+                return Period(self.first - length, self.last - length, "custom", None)
+            return unit_period(self.unit, _shift(self.unit, self.first, -1), "custom")
+        except (OverflowError, ValueError):  # before the year 1
+            return Period(dt.date.min, dt.date.min, "custom", None)
 
     def upcoming_horizon(self) -> dt.datetime:
         """The end of the second quarter after the period's end."""
-        after = _shift("quarter", _unit_start("quarter", self.last), 3)
+        try:
+            after = _shift("quarter", _unit_start("quarter", self.last), 3)
+        except (OverflowError, ValueError):  # after the year 9999
+            return dt.datetime.max
         return dt.datetime.combine(after - dt.timedelta(days=1), dt.time(23, 59, 59))
 
     def label(self) -> str:

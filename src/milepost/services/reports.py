@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from milepost.services import analytics, sprints
 from milepost.services.analytics import BurndownDay, ReportRow
-from milepost.services.errors import NotSupported
+from milepost.services.boards import whole
+from milepost.services.errors import InvalidParams, NotSupported
 from milepost.services.operations import Context, operation
 from milepost.storage import tables as t
 
@@ -80,9 +81,10 @@ def get_realtime_report(
     counted (no tickets, or a sprint that is not the project's)."""
     sprint: int | None = None
     if sprintId not in (None, ""):
-        if not str(sprintId).strip().isdigit():
+        try:
+            sprint = whole(sprintId, "sprintId")
+        except InvalidParams:
             return False
-        sprint = int(str(sprintId).strip())
         owned = ctx.conn.execute(
             select(sc.id).where(sc.id == sprint, sc.projectId == projectId)
         ).first()

@@ -196,7 +196,7 @@ def _read(ctx: Context, ticket_id: int) -> Ticket | None:
     return ticket_rows.ticket(ctx.conn, row)
 
 
-@operation("Tickets.Tickets.getTicket")
+@operation("Tickets.Tickets.getTicket", checks="tickets.view")
 def get_ticket(ctx: Context, id: int) -> Ticket | Literal[False]:
     """One ticket with every field the edit methods accept, or false when it does not exist
     or lies outside the caller's projects."""
@@ -595,7 +595,7 @@ def _create(
     return ticket_id
 
 
-@operation("Tickets.Tickets.addTicket", writes=True)
+@operation("Tickets.Tickets.addTicket", checks="tickets.create", writes=True)
 def add_ticket(ctx: Context, values: TicketValues) -> int:
     """Create a ticket in `values.projectId` and return its id.
 
@@ -604,7 +604,7 @@ def add_ticket(ctx: Context, values: TicketValues) -> int:
     return _create(ctx, dict(values), "values")
 
 
-@operation("Tickets.Tickets.quickAddTicket", writes=True)
+@operation("Tickets.Tickets.quickAddTicket", checks="tickets.create", writes=True)
 def quick_add_ticket(ctx: Context, params: QuickTicket) -> int:
     """Create a ticket from a headline and project (the board's quick add); assigned to the
     caller unless `editorId` says otherwise, `milestone` sets the milestone."""
@@ -617,7 +617,7 @@ def quick_add_ticket(ctx: Context, params: QuickTicket) -> int:
     return _create(ctx, values, "params", milestone="milestone")
 
 
-@operation("Tickets.Tickets.quickAddMilestone", writes=True)
+@operation("Tickets.Tickets.quickAddMilestone", checks="tickets.create", writes=True)
 def quick_add_milestone(ctx: Context, params: QuickMilestone) -> int:
     """Create a milestone: headline, project, date range (editFrom, editTo), colour in
     `tags`, owner in `editorId`, parent milestone in `dependentMilestone`."""
@@ -679,7 +679,7 @@ def _apply(
     _emit(ctx, row.id, "updated", columns.get("type", row.type), target)
 
 
-@operation("Tickets.Tickets.updateTicket", writes=True)
+@operation("Tickets.Tickets.updateTicket", checks="tickets.edit", writes=True)
 def update_ticket(ctx: Context, values: TicketValues, expectedVersion: int | None = None) -> bool:
     """Replace a ticket with `values` (Leantime's full replace: fields left out are
     cleared). Returns true. Send what getTicket returned, changed, to keep the rest.
@@ -724,7 +724,7 @@ def _patch(
     return True
 
 
-@operation("Tickets.Tickets.patchTicket", writes=True)
+@operation("Tickets.Tickets.patchTicket", checks="tickets.edit", writes=True)
 def patch_ticket(
     ctx: Context, id: int, values: TicketValues, expectedVersion: int | None = None
 ) -> bool:
@@ -734,13 +734,13 @@ def patch_ticket(
     return _patch(ctx, id, dict(values), "values", expectedVersion)
 
 
-@operation("Tickets.Tickets.patch", writes=True, legacy=True)
+@operation("Tickets.Tickets.patch", checks="tickets.edit", writes=True, legacy=True)
 def patch(ctx: Context, id: int, params: TicketValues, expectedVersion: int | None = None) -> bool:
     """Leantime 3.8's name for patchTicket (same checks, `params` instead of `values`)."""
     return _patch(ctx, id, dict(params), "params", expectedVersion)
 
 
-@operation("Tickets.Tickets.markTicketDone", writes=True)
+@operation("Tickets.Tickets.markTicketDone", checks="tickets.edit", writes=True)
 def mark_ticket_done(ctx: Context, id: int) -> bool:
     """Set a ticket to its project's first DONE status. Returns true."""
     row = _editable(ctx, id, "id")
@@ -757,7 +757,7 @@ def mark_ticket_done(ctx: Context, id: int) -> bool:
     return True
 
 
-@operation("Tickets.Tickets.moveTicket", writes=True)
+@operation("Tickets.Tickets.moveTicket", checks="tickets.edit", writes=True)
 def move_ticket(ctx: Context, id: int, projectId: int) -> bool:
     """Move a ticket and its subtasks to another project; sprint, milestone and parent
     links are cleared. Needs tickets.edit here and tickets.create there."""
@@ -800,7 +800,7 @@ def _deletable(ctx: Context, ticket_id: int) -> Any:
     return row
 
 
-@operation("Tickets.Tickets.delete", writes=True)
+@operation("Tickets.Tickets.delete", checks="tickets.delete", writes=True)
 def delete_ticket(ctx: Context, id: int) -> bool:
     """Delete a ticket (a milestone is deleted as deleteMilestone does). Its subtasks
     stay, unparented. Returns true."""
@@ -823,7 +823,7 @@ def _delete_milestone(ctx: Context, row: Any) -> bool:
     return True
 
 
-@operation("Tickets.Tickets.deleteMilestone", writes=True)
+@operation("Tickets.Tickets.deleteMilestone", checks="tickets.delete", writes=True)
 def delete_milestone(ctx: Context, id: int) -> bool:
     """Delete a milestone; its tickets are unlinked, not deleted. Returns true."""
     row = _deletable(ctx, id)
