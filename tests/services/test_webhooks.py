@@ -181,8 +181,18 @@ def test_events_cover_updates_deletes_milestones_and_projects(
     deployment.call("Tickets.quickAddMilestone", {"params": {"headline": "m", "projectId": 1}})
     deployment.call("Projects.patch", {"id": 1, "params": {"details": "hooked"}})
     deployment.call("Tickets.addTicket", {"values": {"headline": "elsewhere", "projectId": 2}})
+    deployment.call(
+        "Comments.addComment", {"values": {"text": "hi"}, "module": "ticket", "entityId": 1}
+    )
+    deployment.call(
+        "Timesheets.logTime", {"ticketId": 1, "params": {"hours": 1, "date": "2026-12-01"}}
+    )
+    deployment.call(
+        "Timesheets.logTime", {"ticketId": 1, "params": {"hours": 1, "date": "2026-12-01"}}
+    )
     wanted = ["ticket.created", "ticket.updated", "ticket.deleted", "milestone.created",
-              "project.updated"]  # fmt: skip
+              "project.updated", "comment.created", "timesheet.created",
+              "timesheet.updated"]  # fmt: skip
     assert receiver.wait_for(lambda: len(receiver.delivered) >= len(wanted), 20)
     time.sleep(0.5)
     events = [json.loads(body)["event"] for _, _, body in receiver.delivered]

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select
 
+from milepost.services import webhooks
 from milepost.services.errors import InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.values import fmt_date
+from milepost.services.versions import checked_update
 from milepost.storage import tables as t
+from milepost.storage.database import insert_id
 
 cc = t.comments.c
 MODULES = ("ticket", "project")
@@ -108,15 +111,20 @@ def get_comments(
     except NotFound:
         return False
     ctx.authorize("comments.view", project_id)
-    u = t.users.c
     order = cc.date.asc() if commentOrder == 1 else cc.date.desc()
     rows = ctx.conn.execute(
-        select(t.comments, u.firstname, u.lastname, u.profileId, u.modified.label("userModified"))
-        .outerjoin(t.users, u.id == cc.userId)
+        _select()
         .where(cc.module == module, cc.moduleId == entityId, cc.commentParent == parent)
         .order_by(order, cc.id.asc() if commentOrder == 1 else cc.id.desc())
     )
     return [_comment(row) for row in rows]
+
+
+def _select() -> Any:
+    u = t.users.c
+    return select(
+        t.comments, u.firstname, u.lastname, u.profileId, u.modified.label("userModified")
+    ).outerjoin(t.users, u.id == cc.userId)
 
 
 def _text(values: dict[str, Any], param: str) -> str:
@@ -154,7 +162,7 @@ def _parent(ctx: Context, values: dict[str, Any], module: str, entity_id: int) -
     return int(father)
 
 
-@operation("Comments.Comments.addComment", writes=True)
+@operation("Comments.Comments.addComment", checks="comments.create", writes=True)
 def add_comment(
     ctx: Context, values: CommentValues, module: str, entityId: int, entity: Any = None
 ) -> bool:
@@ -172,7 +180,8 @@ def add_comment(
             f"param `values.status`: expected at most {MAX_STATUS} characters",
             param="values.status",
         )
-    ctx.conn.execute(
+    comment_id = insert_id(
+        ctx.conn,
         insert(t.comments).values(
             module=module,
             moduleId=entityId,
@@ -182,12 +191,21 @@ def add_comment(
             text=text,
             status=status,
             modified=ctx.now,
-        )
+        ),
     )
+    _emit(ctx, comment_id, "created", project_id)
     return True
 
 
-def _modifiable(ctx: Context, comment_id: int) -> Any:
+def _emit(ctx: Context, comment_id: int, action: str, project_id: int) -> None:
+    def data() -> Comment | None:
+        row = ctx.conn.execute(_select().where(cc.id == comment_id)).first()
+        return None if row is None else _comment(row)
+
+    webhooks.emit(ctx, "comment", action, comment_id, project_id=project_id, data=data)
+
+
+def _modifiable(ctx: Context, comment_id: int) -> tuple[Any, int]:
     """The comment row, once the caller may change it (author, or moderator)."""
     row = ctx.conn.execute(select(t.comments).where(cc.id == comment_id)).first()
     if row is None:
@@ -198,24 +216,29 @@ def _modifiable(ctx: Context, comment_id: int) -> Any:
         raise NotFound(f"no comment {comment_id}") from None
     own = row.userId == ctx.principal.user_id
     ctx.authorize("comments.create" if own else "comments.moderate", project_id)
-    return row
+    return row, project_id
 
 
-@operation("Comments.Comments.editComment", writes=True)
+@operation("Comments.Comments.editComment", checks="comments.create", writes=True)
 def edit_comment(ctx: Context, values: CommentValues, id: int) -> bool:
     """Replace the text of comment `id`. Authors edit their own comments; editing
     someone else's needs comments.moderate in the project. Returns true."""
-    row = _modifiable(ctx, id)
+    row, project_id = _modifiable(ctx, id)
     text = _text(dict(values), "values")
-    ctx.conn.execute(update(t.comments).where(cc.id == row.id).values(text=text, modified=ctx.now))
+    checked_update(
+        ctx, t.comments, row.id, {"text": text, "modified": ctx.now},
+        expected_version=None, what="comment",
+    )  # fmt: skip
+    _emit(ctx, row.id, "updated", project_id)
     return True
 
 
-@operation("Comments.Comments.deleteComment", writes=True)
+@operation("Comments.Comments.deleteComment", checks="comments.create", writes=True)
 def delete_comment(ctx: Context, commentId: int) -> bool:
     """Delete a comment and its replies. Authors delete their own comments; deleting
     someone else's needs comments.moderate in the project. Returns true."""
-    row = _modifiable(ctx, commentId)
+    row, project_id = _modifiable(ctx, commentId)
+    _emit(ctx, row.id, "deleted", project_id)
     ctx.conn.execute(
         delete(t.comments).where(
             or_(

@@ -19,6 +19,7 @@ from typing import Any, TypedDict
 from sqlalchemy import case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from milepost.services import webhooks
 from milepost.services.errors import Forbidden, InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.values import fmt_date, num, parse_date
@@ -174,6 +175,7 @@ def _upsert(ctx: Context, row: dict[str, Any]) -> None:
                 "hours": tc.hours + excluded.hours,
                 "description": description,
                 "modified": excluded.modified,
+                "version": tc.version + 1,
             },
         )
     )
@@ -185,7 +187,7 @@ def log_time(ctx: Context, ticketId: int, params: TimeParams) -> bool:
     adds to the first. Needs timesheets.create (editor and above) and access to the
     ticket; only managers and above log for another `userId`. Returns true; -32602 when
     the day's total for the entry would pass 24 hours."""
-    _ticket_project(ctx, ticketId)
+    project_id = _ticket_project(ctx, ticketId)
     values: dict[str, Any] = dict(params)
     if values.get("hours") in (None, ""):
         raise InvalidParams("Hours is a required field", param="params.hours")
@@ -203,9 +205,11 @@ def log_time(ctx: Context, ticketId: int, params: TimeParams) -> bool:
         "kind": _kind(values.get("kind")),
     }
     _upsert(ctx, {**key, "hours": hours, "description": description, "modified": ctx.now})
-    total = ctx.conn.execute(
-        select(tc.hours).where(*(tc[name] == value for name, value in key.items()))
-    ).scalar_one()
+    entry, total, version = ctx.conn.execute(
+        select(tc.id, tc.hours, tc.version).where(
+            *(tc[name] == value for name, value in key.items())
+        )
+    ).one()
     if total > MAX_HOURS_PER_DAY:
         raise InvalidParams(
             f"param `params.hours`: the entry would hold {total:g} hours for one day,"
@@ -213,7 +217,27 @@ def log_time(ctx: Context, ticketId: int, params: TimeParams) -> bool:
             param="params.hours",
             expected=f"at most {MAX_HOURS_PER_DAY:g} hours per day",
         )
+    _emit(ctx, entry, "created" if version == 1 else "updated", project_id)
     return True
+
+
+def _emit(ctx: Context, entry_id: int, action: str, project_id: int) -> None:
+    def data() -> dict[str, Any] | None:
+        row = ctx.conn.execute(select(t.timesheets).where(tc.id == entry_id)).first()
+        if row is None:
+            return None
+        return {
+            "id": row.id,
+            "userId": row.userId,
+            "ticketId": row.ticketId,
+            "workDate": fmt_date(row.workDate),
+            "hours": row.hours,
+            "kind": row.kind,
+            "description": row.description,
+            "modified": fmt_date(row.modified),
+        }
+
+    webhooks.emit(ctx, "timesheet", action, entry_id, project_id=project_id, data=data)
 
 
 def _hours_by_day(ctx: Context, ticket_id: int) -> dict[dt.date, float]:
@@ -299,10 +323,11 @@ def delete_time(ctx: Context, id: int) -> bool:
     if row is None:
         raise NotFound(f"no time entry {id}")
     try:
-        _ticket_project(ctx, row.ticketId)
+        project_id = _ticket_project(ctx, row.ticketId)
     except NotFound:
         raise NotFound(f"no time entry {id}") from None
     if row.userId != ctx.principal.user_id and not ctx.can("timesheets.manage"):
         raise Forbidden(f"time entry {id} is someone else's; deleting it needs timesheets.manage")
+    _emit(ctx, id, "deleted", project_id)
     ctx.conn.execute(t.timesheets.delete().where(tc.id == id))
     return True
