@@ -66,6 +66,10 @@ class Fuzzer:
             alias for m in self.methods for alias in m.get("x-aliases", [])
         ]
         self._params: dict[str, st.SearchStrategy[Any]] = {}
+        self.bent_names = fs.method_names(self.names)
+        names = st.one_of(st.sampled_from(self.names), self.bent_names)
+        member = st.one_of(fs.requests(names), fs.requests(names), fs.json_values(3))
+        self.batches = st.lists(member, max_size=12)
 
     def params(self, method: dict[str, Any]) -> st.SearchStrategy[Any]:
         if method["name"] not in self._params:
@@ -102,19 +106,20 @@ class Fuzzer:
 
     def _exchange(self, send: Any, sent: Sent, role: str) -> None:
         started = time.perf_counter()
-        response = send(self.keys[role])
-        if self._key_lost(response):
-            # The fuzz revoked, expired, deactivated or throttled its own key: mint another.
-            self.keys[role] = self.server.mint_key(role, ROLES[role])
-            self.figures.reminted += 1
-            response = send(self.keys[role])
-        self._count(response, sent, time.perf_counter() - started)
         try:
+            response = send(self.keys[role])
+            if self._key_lost(response):
+                # The fuzz revoked, expired, deactivated or throttled its own key.
+                self.keys[role] = self.server.mint_key(role, ROLES[role])
+                self.figures.reminted += 1
+                response = send(self.keys[role])
+            self._count(response, sent, time.perf_counter() - started)
             check(response, sent)
-        except AssertionError as failure:
+        except (AssertionError, httpx.HTTPError) as failure:
             if not COLLECT:
                 raise
-            self.figures.failures.append(f"{failure}\n  sent: {sent.text[:600]}")
+            kind = type(failure).__name__
+            self.figures.failures.append(f"{kind}: {failure}\n  sent: {sent.text[:600]}")
 
     @staticmethod
     def _key_lost(response: httpx.Response) -> bool:

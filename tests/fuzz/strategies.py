@@ -11,6 +11,7 @@ names bent the ways Leantime's name matching allows and a few ways it does not.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -63,9 +64,8 @@ _short_text = st.one_of(
     st.sampled_from(SQL_TEXT + ODD_TEXT),
     st.text(alphabet="0123456789,-. :T/Z", max_size=20),
 )
-_text = st.integers(0, 19).flatmap(
-    lambda roll: st.sampled_from(LONG_TEXT) if roll == 0 else _short_text
-)
+_long_text = st.sampled_from(LONG_TEXT)
+_text = st.integers(0, 19).flatmap(lambda roll: _long_text if roll == 0 else _short_text)
 _integers = st.one_of(st.sampled_from(EDGE_INTEGERS), st.integers(-1000, 1000), st.integers())
 _scalars = st.one_of(
     st.none(),
@@ -76,6 +76,7 @@ _scalars = st.one_of(
 )
 
 
+@functools.cache
 def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     """Any JSON value (objects with random and with meaningful keys)."""
     keys = st.one_of(
@@ -93,10 +94,18 @@ def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
 
 def from_schema(schema: dict[str, Any], *, wrong: bool = True) -> st.SearchStrategy[Any]:
     """Values that fit `schema`; with `wrong`, one value in twenty is any JSON instead."""
-    fitting = _fitting(schema, wrong)
-    if not wrong:
-        return fitting
-    return st.integers(0, 19).flatmap(lambda roll: json_values(6) if roll == 0 else fitting)
+    key = (json.dumps(schema, sort_keys=True), wrong)
+    if key not in _SCHEMA_STRATEGIES:
+        fitting = _fitting(schema, wrong)
+        _SCHEMA_STRATEGIES[key] = (
+            st.integers(0, 19).flatmap(lambda roll: json_values(6) if roll == 0 else fitting)
+            if wrong
+            else fitting
+        )
+    return _SCHEMA_STRATEGIES[key]
+
+
+_SCHEMA_STRATEGIES: dict[tuple[str, bool], st.SearchStrategy[Any]] = {}
 
 
 def _fitting(schema: dict[str, Any], wrong: bool) -> st.SearchStrategy[Any]:

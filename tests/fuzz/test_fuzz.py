@@ -44,8 +44,7 @@ def test_any_body_gets_a_json_rpc_answer(fuzzer: Fuzzer, body: bytes, role: str)
 @fuzz_settings(0.15)
 @given(data=st.data(), role=roles)
 def test_any_method_name_gets_an_answer(fuzzer: Fuzzer, data: st.DataObject, role: str) -> None:
-    names = fs.method_names(fuzzer.names)
-    fuzzer.send_json(data.draw(fs.requests(names)), role)
+    fuzzer.send_json(data.draw(fs.requests(fuzzer.bent_names)), role)
 
 
 @fuzz_settings(0.15)
@@ -53,9 +52,7 @@ def test_any_method_name_gets_an_answer(fuzzer: Fuzzer, data: st.DataObject, rol
 def test_any_batch_gets_one_answer_per_request(
     fuzzer: Fuzzer, data: st.DataObject, role: str
 ) -> None:
-    names = st.one_of(st.sampled_from(fuzzer.names), fs.method_names(fuzzer.names))
-    member = st.one_of(fs.requests(names), fs.requests(names), fs.json_values(3))
-    fuzzer.send_json(data.draw(st.lists(member, max_size=12)), role)
+    fuzzer.send_json(data.draw(fuzzer.batches), role)
 
 
 @fuzz_settings(0.55)

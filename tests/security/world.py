@@ -177,9 +177,10 @@ def seed(owner: Owner, scope: Scope, label: str, missing: dict[str, str]) -> Non
             scope.ids[kind] = int(made)
 
 
-def _sign_in(server: OwnServer, email: str, password: str) -> httpx.Client:
+def sign_in(url: str, email: str, password: str) -> httpx.Client:
+    """A client signed in to the web pages, carrying the session's CSRF token header."""
     address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
-    client = httpx.Client(base_url=server.url, headers={"x-forwarded-for": address}, timeout=60)
+    client = httpx.Client(base_url=url, headers={"x-forwarded-for": address}, timeout=60)
     token = _FORM_TOKEN.search(client.get("/signin").text)
     assert token, "the sign-in page has no csrf field"
     form = {"csrf": token.group(1), "email": email, "password": password, "next": "/"}
@@ -210,7 +211,7 @@ def _callers(owner: Owner, server: OwnServer, project: int) -> list[Caller]:
                               "method": "leantime.rpc.Auth.getUserId"}).json()["result"]  # fmt: skip
         callers.append(Caller(role, "key", int(key_user), keyed))
         user_id, email, password = _person(owner, role, project)
-        session = _sign_in(server, email, password)
+        session = sign_in(server.url, email, password)
         callers.append(Caller(role, "session", user_id, session))
         made = session.post("/api/jsonrpc", json={"jsonrpc": "2.0", "id": 1,
                             "method": "leantime.rpc.Auth.AccessToken.createToken",
@@ -224,15 +225,13 @@ def _callers(owner: Owner, server: OwnServer, project: int) -> list[Caller]:
 
 def build_world(server: OwnServer) -> World:
     owner = Owner(server)
-    projects = [
-        int(
-            owner.call("Projects.addProject", {"values": {"name": name, "psettings": "restricted"}})
-        )
-        for name in ("matrix inside", "matrix outside")
-    ]
-    inside, outside = Scope(projects[0]), Scope(projects[1])
+    scopes = []
+    for label in (INSIDE, OUTSIDE):
+        values = {"name": f"{label} project", "psettings": "restricted"}
+        scopes.append(Scope(int(owner.call("Projects.addProject", {"values": values}))))
+    inside, outside = scopes
     missing: dict[str, str] = {}
-    seed(owner, inside, missing)
-    seed(owner, outside, missing)
+    seed(owner, inside, INSIDE, missing)
+    seed(owner, outside, OUTSIDE, missing)
     spare, _, _ = _person(owner, "editor", inside.project)
     return World(server, inside, outside, _callers(owner, server, inside.project), missing, spare)

@@ -35,6 +35,7 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INTERNAL_ERROR = -32603
 DEFAULT_MAX_DEPTH = 64
+_INT64_LIMIT = 2.0**63
 
 
 def error_body(code: int, message: str, data: dict[str, Any], id_: Any = None) -> dict[str, Any]:
@@ -157,7 +158,9 @@ class Dispatcher:
         id_ = request.get("id")
         if "id" in request and not _valid_id(id_):
             return invalid_request(
-                f"id must be a string, a number or null, got {_json_type(id_)}", reason="bad_id"
+                "id must be a string, a number (an integer within 64 bits) or null,"
+                f" got {_json_type(id_)}",
+                reason="bad_id",
             )
         # An invalid Request object is no notification: it is answered, with or without id.
         invalid = _envelope_error(request, id_)
@@ -248,6 +251,10 @@ def _envelope_error(request: dict[str, Any], id_: Any) -> dict[str, Any] | None:
 
 
 def _valid_id(value: Any) -> bool:
+    if isinstance(value, float) and value.is_integer() and abs(value) >= _INT64_LIMIT:
+        # The parser reads integers beyond 64 bits as floats, so the id could not be
+        # echoed back as it was sent.
+        return False
     return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
 
 

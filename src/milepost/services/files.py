@@ -204,7 +204,7 @@ def _row(row: Any) -> FileRow:
     }
 
 
-@operation("Files.Files.getFilesByModule")
+@operation("Files.Files.getFilesByModule", checks="files.view")
 def get_files_by_module(
     ctx: Context, module: str = "", entityId: int | None = None, userId: int | None = None
 ) -> list[FileRow] | Literal[False]:
@@ -299,7 +299,7 @@ def _discard(ctx: Context, enc_name: str) -> None:
         logger.warning("Could not remove the stored file %s.", enc_name)
 
 
-@operation("Files.Files.upload", writes=True)
+@operation("Files.Files.upload", checks="files.upload", writes=True)
 def upload(  # noqa: PLR0917 - Leantime's signature
     ctx: Context,
     file: UploadFile,
@@ -389,7 +389,7 @@ def _download(ctx: Context, row: Any) -> Download:
     }
 
 
-@operation("Files.Files.getFileForUser")
+@operation("Files.Files.getFileForUser", checks="files.view")
 def get_file_for_user(ctx: Context, encName: str, userId: int | None = None) -> Download:
     """One file by its stored name (`encName`, as getFilesByModule lists it), with its
     content base64-encoded. The caller's access decides; `userId` is accepted for
@@ -401,7 +401,7 @@ def get_file_for_user(ctx: Context, encName: str, userId: int | None = None) -> 
     return _download(ctx, row)
 
 
-@operation("Files.Files.getFileById", legacy=True)
+@operation("Files.Files.getFileById", checks="files.view", legacy=True)
 def get_file_by_id(ctx: Context, fileId: int) -> Download | Literal[False]:
     """Leantime 3.8's download by id: the file with its content base64-encoded, or
     false when it does not exist or is not the caller's to see."""
@@ -409,7 +409,7 @@ def get_file_by_id(ctx: Context, fileId: int) -> Download | Literal[False]:
     return False if row is None else _download(ctx, row)
 
 
-@operation("Files.Files.getFilePathById", legacy=True)
+@operation("Files.Files.getFilePathById", checks="files.view", legacy=True)
 def get_file_path_by_id(ctx: Context, fileId: int) -> str | Literal[False]:
     """Leantime 3.8's file URL: the path of Milepost's download endpoint for the file
     (`/api/files/{id}`, authenticated like /api/jsonrpc), or false when the file does not
@@ -418,7 +418,7 @@ def get_file_path_by_id(ctx: Context, fileId: int) -> str | Literal[False]:
     return False if row is None else f"/api/files/{row.id}"
 
 
-@operation("Files.Files.deleteFile", writes=True)
+@operation("Files.Files.deleteFile", checks="files.upload", writes=True)
 def delete_file(ctx: Context, fileId: int) -> bool:
     """Delete a file and its content. Uploaders delete their own files (with
     files.upload); anyone else needs files.delete in the file's project (clients.edit

@@ -102,7 +102,7 @@ def _target(ctx: Context, module: str, module_id: int, reaction: str) -> str:
     return name
 
 
-@operation("Reactions.Reactions.react", writes=True)
+@operation("Reactions.Reactions.react", checks="projects.view", writes=True)
 def react(ctx: Context, module: str, moduleId: int, reaction: str) -> bool:
     """React to an entity as the caller. True when the reaction was added; false when
     the caller already gave a reaction of the same type (see getReactionType) to it."""
@@ -127,7 +127,7 @@ def react(ctx: Context, module: str, moduleId: int, reaction: str) -> bool:
     return True
 
 
-@operation("Reactions.Reactions.unreact", writes=True)
+@operation("Reactions.Reactions.unreact", checks="projects.view", writes=True)
 def unreact(ctx: Context, module: str, moduleId: int, reaction: str) -> bool:
     """Take back the caller's reaction. True when it was removed, false when the caller
     had not given it."""
@@ -151,7 +151,7 @@ def get_reaction_type(ctx: Context, reaction: str) -> str | Literal[False]:
     return reaction_type(reaction) or False
 
 
-@operation("Reactions.Reactions.getGroupedEntityReactions")
+@operation("Reactions.Reactions.getGroupedEntityReactions", checks="projects.view")
 def get_grouped_entity_reactions(
     ctx: Context, module: str, moduleId: int
 ) -> list[GroupedReaction] | Literal[False]:
@@ -202,7 +202,7 @@ def get_user_reactions(
     ]
 
 
-@operation("Reactions.Reactions.getEntityReactionsWithUsers")
+@operation("Reactions.Reactions.getEntityReactionsWithUsers", checks="projects.view")
 def get_entity_reactions_with_users(
     ctx: Context, module: str, moduleId: int
 ) -> list[ReactionWithUsers]:

@@ -188,7 +188,7 @@ def get_all_project_wikis(ctx: Context, projectId: int) -> list[Wiki]:
     return [_wiki(row) for row in ctx.conn.execute(query)]
 
 
-@operation("Wiki.Wiki.getWiki")
+@operation("Wiki.Wiki.getWiki", checks="wiki.view")
 def get_wiki(ctx: Context, id: int) -> Wiki | Literal[False]:
     """One wiki, or false when it does not exist or lies outside the caller's projects."""
     try:
@@ -197,7 +197,7 @@ def get_wiki(ctx: Context, id: int) -> Wiki | Literal[False]:
         return False
 
 
-@operation("Wiki.Wiki.createWiki", writes=True)
+@operation("Wiki.Wiki.createWiki", checks="wiki.create", writes=True)
 def create_wiki(ctx: Context, wiki: WikiValues) -> str:
     """Create a wiki titled `wiki.title` in `wiki.projectId`, authored by the caller.
     Needs wiki.create there. Returns the new id as a string, as Leantime does."""
@@ -227,7 +227,7 @@ def create_wiki(ctx: Context, wiki: WikiValues) -> str:
     return str(wiki_id)
 
 
-@operation("Wiki.Wiki.updateWiki", writes=True)
+@operation("Wiki.Wiki.updateWiki", checks="wiki.edit", writes=True)
 def update_wiki(
     ctx: Context, wiki: WikiValues, wikiId: int, expectedVersion: int | None = None
 ) -> bool:
@@ -246,7 +246,7 @@ def update_wiki(
     return True
 
 
-@operation("Wiki.Wiki.deleteWiki", writes=True)
+@operation("Wiki.Wiki.deleteWiki", checks="wiki.delete", writes=True)
 def delete_wiki(ctx: Context, id: int) -> bool:
     """Delete a wiki with all its articles and their history. Needs wiki.delete in its
     project. Returns true."""
@@ -327,7 +327,7 @@ def _article_row(ctx: Context, article_id: int | None, permission: str = "wiki.v
     return row
 
 
-@operation("Wiki.Wiki.getArticle")
+@operation("Wiki.Wiki.getArticle", checks="wiki.view")
 def get_article(
     ctx: Context, id: int | None, projectId: int | None = None
 ) -> Article | Literal[False]:
@@ -348,7 +348,7 @@ def get_article(
     return _article(row)
 
 
-@operation("Wiki.Wiki.getAllWikiHeadlines")
+@operation("Wiki.Wiki.getAllWikiHeadlines", checks="wiki.view")
 def get_all_wiki_headlines(
     ctx: Context, wikiId: int, userId: int | None = None
 ) -> list[Headline] | Literal[False]:
@@ -382,7 +382,7 @@ def get_all_wiki_headlines(
     ]
 
 
-@operation("Wiki.Wiki.getArticleActivity")
+@operation("Wiki.Wiki.getArticleActivity", checks="wiki.view")
 def get_article_activity(ctx: Context, articleId: int, limit: int = 20) -> list[Activity]:
     """The history of an article, newest first: who changed what, when (up to `limit`
     entries, at most 1000). [] when the article does not exist or lies outside the
@@ -527,7 +527,7 @@ def _columns(
     return columns
 
 
-@operation("Wiki.Wiki.createArticle", writes=True)
+@operation("Wiki.Wiki.createArticle", checks="wiki.create", writes=True)
 def create_article(ctx: Context, article: ArticleValues) -> str:
     """Create an article in wiki `article.canvasId`, authored by the caller. Needs
     wiki.create in the wiki's project. Returns the new id as a string, as Leantime does."""
@@ -571,7 +571,7 @@ _HISTORY = (
 )
 
 
-@operation("Wiki.Wiki.updateArticle", writes=True)
+@operation("Wiki.Wiki.updateArticle", checks="wiki.edit", writes=True)
 def update_article(
     ctx: Context,
     article: ArticleValues,
@@ -611,7 +611,7 @@ def _forget_reactions(ctx: Context, article_ids: Any) -> None:
     )
 
 
-@operation("Wiki.Wiki.deleteArticle", writes=True)
+@operation("Wiki.Wiki.deleteArticle", checks="wiki.delete", writes=True)
 def delete_article(ctx: Context, id: int) -> bool:
     """Delete an article and its history; its sub-articles move up to its parent. Needs
     wiki.delete in its project. Returns true."""
