@@ -448,20 +448,22 @@ def test_poll_goals_pages(api: Api) -> None:
     assert [row["id"] for row in page["items"]] == ids[:2] and page["total"] == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="paging.finish makes the next cursor with int(row['id']), and the poll-for-updated"
-    " rows have ids like '12-2027-01-01 00:00:00' (bug reported; remove when fixed)",
-)
 def test_poll_for_updated_goals_pages(api: Api) -> None:
+    """The rows' ids are strings ("{id}-{modified}"), so the cursor counts rows instead."""
     pid = api.call("projects.addProject", {"values": {"name": unique("poll")}})
     board = new_board(api, pid)
     for _ in range(3):
         new_goal(api, board)
 
     page = api.call("goalcanvas.pollForUpdatedGoals", {"projectId": pid, "pageSize": 2})
+    rest = api.call(
+        "goalcanvas.pollForUpdatedGoals",
+        {"projectId": pid, "pageSize": 2, "cursor": page["nextCursor"]},
+    )
 
     assert len(page["items"]) == 2 and page["nextCursor"]
+    assert len(rest["items"]) == 1 and rest["nextCursor"] is None
+    assert not {row["id"] for row in page["items"]} & {row["id"] for row in rest["items"]}
 
 
 def test_poll_goals_leaves_out_projects_the_caller_cannot_see(

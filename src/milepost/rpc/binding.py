@@ -210,9 +210,21 @@ def _union(shape: Shape) -> Coerce:
     nullable = shape.nullable
     expected = " or ".join(_describe(option) for option in shape.options)
 
+    containers = [
+        (coercer(option), "object" if option.kind == "object" else "list")
+        for option in shape.options
+        if option.kind in ("object", "list")
+    ]
+
     def coerce(value: Any, path: str) -> Any:
         if value is None and nullable:
             return None
+        # An object or array that only one option can take reports that option's own
+        # complaint (the field inside that is wrong), not the union's.
+        kind = "object" if isinstance(value, dict) else "list" if isinstance(value, list) else ""
+        matching = [option for option, accepts in containers if accepts == kind]
+        if len(matching) == 1:
+            return matching[0](value, path)
         for option in options:
             try:
                 return option(value, path)

@@ -129,7 +129,10 @@ class Context:
     conn: Connection
     principal: Principal
     services: Runtime
-    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    # Whole seconds, as Leantime's DATETIME columns hold them.
+    now: dt.datetime = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    )
     page: PageRequest | None = None
     page_result: PageResult = field(default_factory=PageResult)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
@@ -150,7 +153,8 @@ class Context:
         if page.after is not None:
             query = query.where(id_column > page.after)
         self.page_result.applied = True
-        return query.order_by(None).order_by(id_column.asc()).limit(page.limit + 1)
+        query = query.order_by(None).order_by(id_column.asc()).limit(page.limit + 1)
+        return query.offset(page.skip) if page.skip else query
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)

@@ -33,7 +33,8 @@ _CURSOR_PREFIX = "mp1:"
 @dataclass(frozen=True)
 class PageRequest:
     size: int | None = None
-    after: int | None = None
+    after: int | None = None  # keyset: rows with a greater id
+    skip: int | None = None  # for lists whose rows have no integer id: rows to skip
     with_total: bool = False
     modified_since: dt.datetime | None = None
     fields: tuple[str, ...] | None = None
@@ -41,7 +42,12 @@ class PageRequest:
     @property
     def paged(self) -> bool:
         """Whether the answer is a page object rather than Leantime's plain list."""
-        return self.size is not None or self.after is not None or self.with_total
+        return (
+            self.size is not None
+            or self.after is not None
+            or self.skip is not None
+            or self.with_total
+        )
 
     @property
     def limit(self) -> int:
@@ -56,15 +62,20 @@ class PageResult:
     applied: bool = False
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{last_id}".encode()).decode().rstrip("=")
+def encode_cursor(last_id: int, *, skip: bool = False) -> str:
+    """`mp1:<id>` continues after an id; `mp1:+<n>` skips n rows (lists without ids)."""
+    text = f"{_CURSOR_PREFIX}{'+' if skip else ''}{last_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str) -> tuple[int | None, int | None]:
+    """(after, skip) from a cursor this server issued."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.startswith(_CURSOR_PREFIX + "+"):
+            return None, int(text[len(_CURSOR_PREFIX) + 1 :])
         if text.startswith(_CURSOR_PREFIX):
-            return int(text[len(_CURSOR_PREFIX) :])
+            return int(text[len(_CURSOR_PREFIX) :]), None
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise InvalidParams(
@@ -106,9 +117,11 @@ def request_from(params: dict[str, Any]) -> PageRequest | None:
                 param="fields",
                 expected="a list of field names",
             )
+    after, skip = decode_cursor(cursor) if cursor else (None, None)
     return PageRequest(
         size=size,
-        after=decode_cursor(cursor) if cursor else None,
+        after=after,
+        skip=skip,
         with_total=params.get("withTotal") in (True, 1, "1", "true"),
         modified_since=parse_date(params.get("modifiedSince"), "modifiedSince"),
         fields=tuple(fields) if fields is not None else None,
@@ -146,9 +159,18 @@ def finish(rows: list[Any], page: PageRequest, sql: PageResult) -> Any:
     items = project(rows, page.fields)
     if not page.paged:
         return items
-    last = rows[-1] if rows else None
-    next_cursor = encode_cursor(int(last["id"])) if more and isinstance(last, dict) else None
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        if isinstance(last, dict) and _int_id(last):
+            next_cursor = encode_cursor(int(last["id"]))
+        else:
+            next_cursor = encode_cursor((page.skip or 0) + len(rows), skip=True)
     return {"items": items, "nextCursor": next_cursor, "total": total}
+
+
+def _int_id(row: dict[str, Any]) -> bool:
+    return isinstance(row.get("id"), int) and not isinstance(row.get("id"), bool)
 
 
 def _in_memory(rows: list[Any], page: PageRequest) -> tuple[list[Any], int | None]:
@@ -158,8 +180,10 @@ def _in_memory(rows: list[Any], page: PageRequest) -> tuple[list[Any], int | Non
     if not page.paged:
         return rows, None
     total = len(rows) if page.with_total else None
-    if all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in rows):
+    if all(isinstance(r, dict) and _int_id(r) for r in rows):
         rows = sorted(rows, key=lambda r: int(r["id"]))
         if page.after is not None:
             rows = [r for r in rows if r["id"] > page.after]
+    elif page.skip:
+        rows = rows[page.skip :]
     return rows[: page.limit + 1], total

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlalchemy import Integer, Select, String, and_, cast, func, select
+from sqlalchemy import Integer, Select, and_, cast, func, select
 
 from milepost.services import labels
 from milepost.services.values import fmt_date, fmt_time, num
 from milepost.storage import tables as t
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Row
+    from sqlalchemy import Connection
 
 
 class Ticket(TypedDict):
@@ -121,7 +121,6 @@ class TicketRow(TypedDict):
 
 
 author = t.users.alias("author")
-editor = t.users.alias("editor")
 parent = t.tickets.alias("parent")
 milestone = t.tickets.alias("milestone")
 tk = t.tickets.c
@@ -136,8 +135,7 @@ def booked_hours() -> Any:
     )
 
 
-def joined_select() -> Select[Any]:
-    """Tickets with project, client, author, editor, sprint, parent and milestone joined."""
+def _joined_select() -> Select[Any]:
     return (
         select(
             t.tickets,
@@ -148,9 +146,6 @@ def joined_select() -> Select[Any]:
             author.c.firstname.label("authorFirstname"),
             author.c.lastname.label("authorLastname"),
             author.c.profileId.label("authorProfileId"),
-            editor.c.firstname.label("editorFirstname"),
-            editor.c.lastname.label("editorLastname"),
-            editor.c.profileId.label("editorProfileId"),
             t.sprints.c.name.label("sprintName"),
             parent.c.headline.label("parentHeadline"),
             milestone.c.headline.label("milestoneHeadline"),
@@ -160,11 +155,44 @@ def joined_select() -> Select[Any]:
         .join(t.projects, t.projects.c.id == tk.projectId)
         .outerjoin(t.clients, t.clients.c.id == t.projects.c.clientId)
         .outerjoin(author, author.c.id == tk.userId)
-        .outerjoin(editor, cast(editor.c.id, String) == tk.editorId)
         .outerjoin(t.sprints, t.sprints.c.id == tk.sprint)
         .outerjoin(parent, and_(parent.c.id == tk.dependingTicketId, tk.dependingTicketId > 0))
         .outerjoin(milestone, and_(milestone.c.id == tk.milestoneid, tk.milestoneid > 0))
     )
+
+
+# Built once: statements are immutable, and reusing one keeps SQLAlchemy's compiled
+# cache warm instead of building and hashing the same expression on every call.
+_JOINED = _joined_select()
+
+
+def joined_select() -> Select[Any]:
+    """Tickets with project, client, author, sprint, parent and milestone joined; the
+    assignee's names are added by `fetch` (`editorId` is a string column, so joining on
+    it would scan the users table for every row)."""
+    return _JOINED
+
+
+def fetch(conn: Connection, query: Select[Any]) -> list[dict[str, Any]]:
+    """Run a `joined_select()` query; each row as a dict, with the assignee's names."""
+    result = conn.execute(query)
+    keys = list(result.keys())
+    records = [dict(zip(keys, row, strict=True)) for row in result.all()]
+    editor_ids = {int(r["editorId"]) for r in records if r["editorId"].isdigit()}
+    editors: dict[str, Any] = {}
+    if editor_ids:
+        users = conn.execute(
+            select(
+                t.users.c.id, t.users.c.firstname, t.users.c.lastname, t.users.c.profileId
+            ).where(t.users.c.id.in_(editor_ids))
+        )
+        editors = {str(user.id): user for user in users}
+    for record in records:
+        user = editors.get(record["editorId"])
+        record["editorFirstname"] = user.firstname if user else None
+        record["editorLastname"] = user.lastname if user else None
+        record["editorProfileId"] = user.profileId if user else None
+    return records
 
 
 def collaborators_of(conn: Connection, ticket_id: int) -> list[int]:
@@ -200,115 +228,117 @@ def percent(done: int, total: int) -> float | int:
     return value
 
 
-def ticket(conn: Connection, row: Row[Any]) -> Ticket:
-    """The full getTicket shape for a row of `joined_select()`."""
+def ticket(conn: Connection, row: dict[str, Any]) -> Ticket:
+    """The full getTicket shape for a record from `fetch`."""
     done = total = None
     done_percent = None
-    if row.type == "milestone":
-        done, total = milestone_progress(conn, row.id, row.projectId)
+    if row["type"] == "milestone":
+        done, total = milestone_progress(conn, row["id"], row["projectId"])
         done_percent = percent(done, total)
     children = list(
-        conn.execute(select(tk.id).where(tk.dependingTicketId == row.id).order_by(tk.id)).scalars()
+        conn.execute(
+            select(tk.id).where(tk.dependingTicketId == row["id"]).order_by(tk.id)
+        ).scalars()
     )
     return {
-        "id": row.id,
-        "headline": row.headline,
-        "type": row.type or "task",
-        "description": row.description,
-        "projectId": row.projectId,
-        "projectDescription": row.projectDescription,
-        "editorId": row.editorId,
-        "userId": row.userId,
-        "priority": row.priority,
-        "sortIndex": row.sortindex,
-        "date": fmt_date(row.date),
-        "timelineDate": fmt_date(row.date),
-        "timelineDateToFinish": fmt_date(row.dateToFinish),
-        "dateToFinish": fmt_date(row.dateToFinish),
-        "timeToFinish": fmt_time(row.dateToFinish),
-        "status": row.status,
-        "storypoints": num(row.storypoints),  # type: ignore[typeddict-item]
-        "hourRemaining": num(row.hourRemaining),  # type: ignore[typeddict-item]
-        "planHours": num(row.planHours),  # type: ignore[typeddict-item]
-        "sprint": row.sprint,
-        "acceptanceCriteria": row.acceptanceCriteria,
-        "outcomeImpact": row.outcomeImpact,
-        "tags": row.tags,
-        "url": row.url,
-        "editFrom": fmt_date(row.editFrom),
-        "timeFrom": fmt_time(row.editFrom),
-        "editTo": fmt_date(row.editTo),
-        "timeTo": fmt_time(row.editTo),
-        "dependingTicketId": row.dependingTicketId,
-        "parentHeadline": row.parentHeadline,
-        "milestoneid": row.milestoneid,
-        "projectName": row.projectName,
-        "clientName": row.clientName,
-        "userFirstname": row.authorFirstname,
-        "userLastname": row.authorLastname,
-        "editorFirstname": row.editorFirstname,
-        "editorLastname": row.editorLastname,
+        "id": row["id"],
+        "headline": row["headline"],
+        "type": row["type"] or "task",
+        "description": row["description"],
+        "projectId": row["projectId"],
+        "projectDescription": row["projectDescription"],
+        "editorId": row["editorId"],
+        "userId": row["userId"],
+        "priority": row["priority"],
+        "sortIndex": row["sortindex"],
+        "date": fmt_date(row["date"]),
+        "timelineDate": fmt_date(row["date"]),
+        "timelineDateToFinish": fmt_date(row["dateToFinish"]),
+        "dateToFinish": fmt_date(row["dateToFinish"]),
+        "timeToFinish": fmt_time(row["dateToFinish"]),
+        "status": row["status"],
+        "storypoints": num(row["storypoints"]),  # type: ignore[typeddict-item]
+        "hourRemaining": num(row["hourRemaining"]),  # type: ignore[typeddict-item]
+        "planHours": num(row["planHours"]),  # type: ignore[typeddict-item]
+        "sprint": row["sprint"],
+        "acceptanceCriteria": row["acceptanceCriteria"],
+        "outcomeImpact": row["outcomeImpact"],
+        "tags": row["tags"],
+        "url": row["url"],
+        "editFrom": fmt_date(row["editFrom"]),
+        "timeFrom": fmt_time(row["editFrom"]),
+        "editTo": fmt_date(row["editTo"]),
+        "timeTo": fmt_time(row["editTo"]),
+        "dependingTicketId": row["dependingTicketId"],
+        "parentHeadline": row["parentHeadline"],
+        "milestoneid": row["milestoneid"],
+        "projectName": row["projectName"],
+        "clientName": row["clientName"],
+        "userFirstname": row["authorFirstname"],
+        "userLastname": row["authorLastname"],
+        "editorFirstname": row["editorFirstname"],
+        "editorLastname": row["editorLastname"],
         "doneTickets": done,
         "allTickets": total,
         "percentDone": done_percent,
-        "milestoneHeadline": row.milestoneHeadline,
-        "milestoneColor": row.milestoneColor,
-        "editorProfileId": row.editorProfileId,
-        "bookedHours": num(row.bookedHours),
+        "milestoneHeadline": row["milestoneHeadline"],
+        "milestoneColor": row["milestoneColor"],
+        "editorProfileId": row["editorProfileId"],
+        "bookedHours": num(row["bookedHours"]),
         "children": children,
-        "collaborators": collaborators_of(conn, row.id),
-        "modified": fmt_date(row.modified),
-        "version": row.version,
+        "collaborators": collaborators_of(conn, row["id"]),
+        "modified": fmt_date(row["modified"]),
+        "version": row["version"],
     }
 
 
-def ticket_row(row: Row[Any], status_names: dict[int, dict[str, object]]) -> TicketRow:
-    """The list shape for a row of `joined_select()`."""
-    label = status_names.get(row.status)
+def ticket_row(row: dict[str, Any], status_names: dict[int, dict[str, object]]) -> TicketRow:
+    """The list shape for a record from `fetch`."""
+    label = status_names.get(row["status"])
     return {
-        "id": row.id,
-        "headline": row.headline,
-        "type": row.type or "task",
-        "description": row.description,
-        "projectId": row.projectId,
-        "status": row.status,
-        "priority": row.priority,
-        "userId": row.userId,
-        "editorId": row.editorId,
-        "date": fmt_date(row.date),
-        "dateToFinish": fmt_date(row.dateToFinish),
-        "editFrom": fmt_date(row.editFrom),
-        "editTo": fmt_date(row.editTo),
-        "planHours": num(row.planHours),  # type: ignore[typeddict-item]
-        "hourRemaining": num(row.hourRemaining),  # type: ignore[typeddict-item]
-        "storypoints": num(row.storypoints),  # type: ignore[typeddict-item]
-        "sprint": row.sprint,
-        "tags": row.tags,
-        "dependingTicketId": row.dependingTicketId,
-        "milestoneid": row.milestoneid,
-        "acceptanceCriteria": row.acceptanceCriteria,
-        "sortIndex": row.sortindex,
-        "kanbanSortIndex": row.kanbanSortIndex,
-        "modified": fmt_date(row.modified),
-        "sprintName": row.sprintName,
-        "projectName": row.projectName,
-        "clientName": row.clientName,
-        "clientId": row.clientId,
-        "authorFirstname": row.authorFirstname,
-        "authorLastname": row.authorLastname,
-        "authorProfileId": row.authorProfileId,
-        "editorFirstname": row.editorFirstname,
-        "editorLastname": row.editorLastname,
-        "editorProfileId": row.editorProfileId,
-        "milestoneHeadline": row.milestoneHeadline,
-        "milestoneColor": row.milestoneColor,
-        "parentHeadline": row.parentHeadline,
-        "bookedHours": num(row.bookedHours),
+        "id": row["id"],
+        "headline": row["headline"],
+        "type": row["type"] or "task",
+        "description": row["description"],
+        "projectId": row["projectId"],
+        "status": row["status"],
+        "priority": row["priority"],
+        "userId": row["userId"],
+        "editorId": row["editorId"],
+        "date": fmt_date(row["date"]),
+        "dateToFinish": fmt_date(row["dateToFinish"]),
+        "editFrom": fmt_date(row["editFrom"]),
+        "editTo": fmt_date(row["editTo"]),
+        "planHours": num(row["planHours"]),  # type: ignore[typeddict-item]
+        "hourRemaining": num(row["hourRemaining"]),  # type: ignore[typeddict-item]
+        "storypoints": num(row["storypoints"]),  # type: ignore[typeddict-item]
+        "sprint": row["sprint"],
+        "tags": row["tags"],
+        "dependingTicketId": row["dependingTicketId"],
+        "milestoneid": row["milestoneid"],
+        "acceptanceCriteria": row["acceptanceCriteria"],
+        "sortIndex": row["sortindex"],
+        "kanbanSortIndex": row["kanbanSortIndex"],
+        "modified": fmt_date(row["modified"]),
+        "sprintName": row["sprintName"],
+        "projectName": row["projectName"],
+        "clientName": row["clientName"],
+        "clientId": row["clientId"],
+        "authorFirstname": row["authorFirstname"],
+        "authorLastname": row["authorLastname"],
+        "authorProfileId": row["authorProfileId"],
+        "editorFirstname": row["editorFirstname"],
+        "editorLastname": row["editorLastname"],
+        "editorProfileId": row["editorProfileId"],
+        "milestoneHeadline": row["milestoneHeadline"],
+        "milestoneColor": row["milestoneColor"],
+        "parentHeadline": row["parentHeadline"],
+        "bookedHours": num(row["bookedHours"]),
         "commentCount": 0,
         "fileCount": 0,
         "subtaskCount": 0,
         "statusLabel": (
             str(label["name"]) if label is not None and label["statusType"] != "DONE" else None
         ),
-        "version": row.version,
+        "version": row["version"],
     }

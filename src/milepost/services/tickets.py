@@ -190,8 +190,9 @@ def _load(ctx: Context, ticket_id: int) -> Any:
 
 
 def _read(ctx: Context, ticket_id: int) -> Ticket | None:
-    row = ctx.conn.execute(ticket_rows.joined_select().where(tk.id == ticket_id)).first()
-    if row is None or not ctx.can("tickets.view", row.projectId):
+    found = ticket_rows.fetch(ctx.conn, ticket_rows.joined_select().where(tk.id == ticket_id))
+    row = found[0] if found else None
+    if row is None or not ctx.can("tickets.view", row["projectId"]):
         return None
     return ticket_rows.ticket(ctx.conn, row)
 
@@ -235,9 +236,9 @@ def _search(
             )
         query = query.limit(limit)
     query = ctx.page_query(query, tk.id, tk.modified)
-    rows = ctx.conn.execute(query).all()
-    names = _labels_for(ctx, {row.projectId for row in rows})
-    return [ticket_rows.ticket_row(row, names.get(row.projectId, {})) for row in rows]
+    rows = ticket_rows.fetch(ctx.conn, query)
+    names = _labels_for(ctx, {row["projectId"] for row in rows})
+    return [ticket_rows.ticket_row(row, names.get(row["projectId"], {})) for row in rows]
 
 
 def _labels_for(ctx: Context, project_ids: set[int]) -> dict[int, dict[int, dict[str, object]]]:
@@ -250,13 +251,16 @@ def _csv(text: str | None) -> list[str]:
 
 def _csv_ints(text: str | None, param: str) -> list[int]:
     try:
-        return [int(part) for part in _csv(text)]
+        numbers = [int(part) for part in _csv(text)]
     except ValueError:
+        numbers = None
+    if numbers is None or any(not -(2**31) <= n < 2**31 for n in numbers):
         raise InvalidParams(
-            f"param `{param}`: expected comma-separated integers, got {text!r}",
+            f"param `{param}`: expected comma-separated 32-bit integers, got {text!r}",
             param=param,
             expected="comma-separated integers",
-        ) from None
+        )
+    return numbers
 
 
 def _filters(ctx: Context, criteria: SearchCriteria) -> list[Any]:

@@ -31,7 +31,7 @@ _FALLBACK_FORMATS = (
 
 
 def fmt_date(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
+    return None if value is None else value.isoformat(" ", "seconds")
 
 
 def fmt_time(value: dt.datetime | None) -> str | None:
