@@ -106,7 +106,8 @@ def test_export_writes_leantimes_xml_escaped(api: Api, boards: dict[str, int]) -
     assert root.findtext("title") == "Goals"
     items = root.findall("./content/element[@key='goal']/item")
     assert len(items) == 1 and items[0].findtext("description") == "a & b"
-    assert items[0].find("author").get("id")
+    author = items[0].find("author")
+    assert author is not None and author.get("id")
 
     ideas = api.call(
         "Blueprints.BlueprintsExport.exportToXml",

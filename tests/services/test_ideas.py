@@ -539,7 +539,7 @@ def test_project_3_is_out_of_reach(api: Api, keys: dict[str, str], role: str) ->
         ("ideas.createBoard", {"title": "x", "projectId": 3}),
     ):
         assert api.error(method, params, key=key).code == -32001, method
-    for method, params in (
+    writes: list[tuple[str, dict[str, Any]]] = [
         ("ideas.updateBoard", {"id": board, "title": "x"}),
         ("ideas.deleteCanvas", {"id": board}),
         ("ideas.createIdeaItem", {"input": {"canvasId": board, "description": "x"}}),
@@ -551,6 +551,7 @@ def test_project_3_is_out_of_reach(api: Api, keys: dict[str, str], role: str) ->
         ("ideas.bulkUpdateStatus", {"payload": {"deferred": [id]}}),
         ("ideas.addIdeaComment", {"text": "x", "ideaItemId": id}),
         ("ideas.removeIdeaComment", {"commentId": int(comment)}),
-    ):
+    ]
+    for method, params in writes:
         assert api.error(method, params, key=key).code == -32002, method
     assert idea(api, id) == before
