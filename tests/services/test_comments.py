@@ -156,3 +156,35 @@ def test_deleting_a_comment_deletes_its_replies(server: Server) -> None:
     assert server.call("comments.deleteComment", {"commentId": parent}, key=author) is True
     assert [c["text"] for c in _comments(server, ticket)] == ["stays"]  # type: ignore[union-attr]
     assert _comments(server, ticket, parent=parent) == []
+
+
+def test_deleting_a_ticket_removes_its_comments_reactions_and_files(server: Server) -> None:
+    ticket = server.add_ticket(headline="with attachments")
+    _add(server, ticket, "bye", server.owner_key)
+    server.call("reactions.react", {"module": "ticket", "moduleId": ticket, "reaction": "like"})
+    upload = server.call(
+        "files.upload",
+        {"file": {"file": {"name": "note.txt", "content": "aGVsbG8="}}, "module": "ticket",
+         "moduleId": ticket},
+    )  # fmt: skip
+    assert server.call("files.getFileById", {"fileId": int(upload["fileId"])})
+    server.call("tickets.delete", {"id": ticket})
+    assert server.call("files.getFileById", {"fileId": int(upload["fileId"])}) is False
+    reactions = server.call(
+        "reactions.getUserReactions", {"userId": 1, "module": "ticket", "moduleId": ticket}
+    )
+    assert not reactions
+
+
+def test_wiki_articles_can_be_commented_on(server: Server) -> None:
+    wiki = server.call("wiki.createWiki", {"wiki": {"title": "Commented", "projectId": 1}})
+    article = server.call(
+        "wiki.createArticle", {"article": {"title": "A", "canvasId": int(wiki), "description": "x"}}
+    )
+    added = server.call(
+        "comments.addComment",
+        {"values": {"text": "nice"}, "module": "article", "entityId": int(article)},
+    )
+    assert added is True
+    comments = server.call("comments.getComments", {"module": "article", "entityId": int(article)})
+    assert [comment["text"] for comment in comments] == ["nice"]

@@ -1,8 +1,9 @@
-"""Comments on tickets and projects (Leantime's `Comments` domain).
+"""Comments on tickets, projects, wiki articles, ideas and goals (`Comments` domain).
 
-A comment belongs to an entity named by `module` ('ticket' or 'project') and its id, and
-to that entity's project: reading needs comments.view there, writing comments.create
-(commenter and above). Authors edit and delete their own comments; changing someone
+A comment belongs to an entity named by `module` ('ticket', 'project', 'article',
+'idea' or 'goalcanvasitem') and its id, and to that entity's project: reading needs
+comments.view there, writing comments.create (commenter and above). Authors edit and
+delete their own comments; changing someone
 else's needs comments.moderate (manager and above) in the project. An entity outside
 the caller's projects is treated as missing.
 
@@ -16,7 +17,7 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import and_, delete, insert, or_, select
 
-from milepost.services import webhooks
+from milepost.services import entities, webhooks
 from milepost.services.errors import InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.values import fmt_date
@@ -25,7 +26,8 @@ from milepost.storage import tables as t
 from milepost.storage.database import insert_id
 
 cc = t.comments.c
-MODULES = ("ticket", "project")
+# Leantime's module words for what can be commented on (goals as `goalcanvasitem`).
+MODULES = ("ticket", "project", "article", "idea", "goalcanvasitem")
 MAX_TEXT = 100_000
 MAX_STATUS = 50
 
@@ -68,11 +70,7 @@ def _project_of(ctx: Context, module: str, entity_id: int) -> int:
             param="module",
             expected="one of " + ", ".join(MODULES),
         )
-    if module == "ticket":
-        query = select(t.tickets.c.projectId).where(t.tickets.c.id == entity_id)
-    else:
-        query = select(t.projects.c.id).where(t.projects.c.id == entity_id)
-    project_id = ctx.conn.execute(query).scalar()
+    project_id = entities.project_of(ctx.conn, module, entity_id)
     if project_id is None or not ctx.can_access_project(project_id):
         raise NotFound(f"no {module} {entity_id}")
     return int(project_id)
@@ -102,9 +100,10 @@ def _comment(row: Any) -> Comment:
 def get_comments(
     ctx: Context, module: str, entityId: int, commentOrder: int = 0, parent: int = 0
 ) -> list[Comment] | Literal[False]:
-    """The comments on an entity ('ticket' or 'project' and its id) whose parent is
-    `parent` (0: top-level comments; a comment id: its replies), newest first, or oldest
-    first with `commentOrder` 1. False when the entity is missing or outside the
+    """The comments on an entity (a `module` word such as 'ticket', 'project',
+    'article', 'idea' or 'goalcanvasitem', and its id) whose parent is `parent` (0:
+    top-level comments; a comment id: its replies), newest first, or oldest first
+    with `commentOrder` 1. False when the entity is missing or outside the
     caller's projects."""
     try:
         project_id = _project_of(ctx, module, entityId)
@@ -166,9 +165,10 @@ def _parent(ctx: Context, values: dict[str, Any], module: str, entity_id: int) -
 def add_comment(
     ctx: Context, values: CommentValues, module: str, entityId: int, entity: Any = None
 ) -> bool:
-    """Comment on an entity ('ticket' or 'project' and its id) as the caller; a reply
-    when `values.father` names a comment on the same entity. Needs comments.create in
-    the entity's project (commenter and above). Returns true, as Leantime does (not the
+    """Comment on an entity (a `module` word such as 'ticket', 'project', 'article',
+    'idea' or 'goalcanvasitem', and its id) as the caller; a reply when `values.father`
+    names a comment on the same entity. Needs comments.create in the entity's
+    project (commenter and above). Returns true, as Leantime does (not the
     id). `entity` is accepted for Leantime clients and ignored."""
     project_id = _project_of(ctx, module, entityId)
     ctx.authorize("comments.create", project_id)

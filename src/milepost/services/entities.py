@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 # Leantime spells some modules in the plural; they mean the same entity.
-ALIASES = {"tickets": "ticket", "projects": "project", "milestone": "ticket", "wiki": "article"}
+ALIASES = {
+    "tickets": "ticket",
+    "projects": "project",
+    "milestone": "ticket",
+    "wiki": "article",
+    "goalcanvasitem": "goal",
+}
 # Items on boards, by the module word that names them.
 CANVAS_MODULES = frozenset({"article", "idea", "goal", "canvasitem"})
 MODULES = frozenset({"ticket", "project", "comment", *CANVAS_MODULES})

@@ -292,6 +292,11 @@ def _store(ctx: Context, data: bytes) -> str:
     return enc_name
 
 
+def discard_after_commit(ctx: Context, enc_name: str) -> None:
+    """Remove a stored content once the transaction that deleted its row commits."""
+    ctx.after_commit(lambda: _discard(ctx, enc_name))
+
+
 def _discard(ctx: Context, enc_name: str) -> None:
     try:
         ctx.services.policies.uploads.path_of(enc_name).unlink(missing_ok=True)
@@ -431,5 +436,5 @@ def delete_file(ctx: Context, fileId: int) -> bool:
     _check(ctx, row.module, row.moduleId, "upload" if own else "delete", owner=row.userId)
     ctx.conn.execute(delete(t.files).where(fc.id == row.id))
     enc_name = str(row.encName)
-    ctx.after_commit(lambda: _discard(ctx, enc_name))
+    discard_after_commit(ctx, enc_name)
     return True

@@ -23,7 +23,7 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import and_, delete, insert, or_, select, update
 
-from milepost.services import goal_rows
+from milepost.services import attachments, goal_rows
 from milepost.services.boards import MAX_TITLE, board, decimal_text, parse_decimal, text, whole
 from milepost.services.errors import InvalidParams
 from milepost.services.goal_milestones import sync_milestones
@@ -417,11 +417,8 @@ def remove_goals(ctx: Context, goal_ids: list[int]) -> None:
     ctx.conn.execute(
         delete(t.entity_relations).where(and_(rc.entityA.in_(goal_ids), *goal_rows.link_filter()))
     )
-    ctx.conn.execute(
-        delete(t.comments).where(
-            t.comments.c.module == goal_rows.COMMENT_MODULE, t.comments.c.moduleId.in_(goal_ids)
-        )
-    )
+    for goal_id in goal_ids:
+        attachments.forget(ctx, goal_rows.COMMENT_MODULE, goal_id)
     ctx.conn.execute(delete(t.goal_history).where(hc.itemId.in_(goal_ids)))
     ctx.conn.execute(delete(t.canvas_items).where(ci.id.in_(goal_ids)))
 

@@ -8,6 +8,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import String, cast, delete, func, select
 
+from milepost.services import attachments
 from milepost.services.boards import board, item, zulu
 from milepost.services.errors import InvalidParams, NotFound
 from milepost.services.operations import Context
@@ -276,9 +277,6 @@ def writable_item(ctx: Context, item_id: Any, permission: str, param: str) -> An
 def remove_items(ctx: Context, item_ids: list[int]) -> None:
     if not item_ids:
         return
-    ctx.conn.execute(
-        delete(t.comments).where(
-            t.comments.c.module == COMMENT_MODULE, t.comments.c.moduleId.in_(item_ids)
-        )
-    )
+    for item_id in item_ids:
+        attachments.forget(ctx, COMMENT_MODULE, item_id)
     ctx.conn.execute(delete(t.canvas_items).where(ci.id.in_(item_ids)))

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Integer, and_, cast, delete, func, insert, or_, select, update
 
-from milepost.services import labels, ticket_rows, webhooks
+from milepost.services import attachments, labels, ticket_rows, webhooks
 from milepost.services.errors import Forbidden, InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.scope import visible_projects
@@ -789,11 +789,7 @@ def _remove(ctx: Context, ticket_id: int) -> None:
             )
         )
     )
-    ctx.conn.execute(
-        delete(t.comments).where(
-            t.comments.c.module == "ticket", t.comments.c.moduleId == ticket_id
-        )
-    )
+    attachments.forget(ctx, "ticket", ticket_id)
     ctx.conn.execute(delete(t.tickets).where(tk.id == ticket_id))
 
 

@@ -23,6 +23,7 @@ import orjson
 from sqlalchemy import String, cast, delete, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
+from milepost.services import attachments
 from milepost.services.errors import InvalidParams, NotFound
 from milepost.services.operations import Context, operation
 from milepost.services.values import fmt_date, limit_text
@@ -251,11 +252,12 @@ def delete_wiki(ctx: Context, id: int) -> bool:
     """Delete a wiki with all its articles and their history. Needs wiki.delete in its
     project. Returns true."""
     row = _wiki_row(ctx, id, "wiki.delete")
-    article_ids = select(ci.id).where(ci.canvasId == row.id).scalar_subquery()
+    article_ids = list(ctx.conn.execute(select(ci.id).where(ci.canvasId == row.id)).scalars())
     ctx.conn.execute(
         delete(t.entity_audit).where(ac.entity == ARTICLE, ac.entityId.in_(article_ids))
     )
-    _forget_reactions(ctx, article_ids)
+    for article_id in article_ids:
+        attachments.forget(ctx, ARTICLE, article_id)
     ctx.conn.execute(delete(t.canvas_items).where(ci.canvasId == row.id))
     ctx.conn.execute(delete(t.canvas).where(cv.id == row.id))
     return True
@@ -603,14 +605,6 @@ def update_article(
     return True
 
 
-def _forget_reactions(ctx: Context, article_ids: Any) -> None:
-    ctx.conn.execute(
-        delete(t.reactions).where(
-            t.reactions.c.module == ARTICLE, t.reactions.c.moduleId.in_(article_ids)
-        )
-    )
-
-
 @operation("Wiki.Wiki.deleteArticle", checks="wiki.delete", writes=True)
 def delete_article(ctx: Context, id: int) -> bool:
     """Delete an article and its history; its sub-articles move up to its parent. Needs
@@ -622,6 +616,6 @@ def delete_article(ctx: Context, id: int) -> bool:
         .values(parent=row.parent, modified=ctx.now, version=ci.version + 1)
     )
     ctx.conn.execute(delete(t.entity_audit).where(ac.entity == ARTICLE, ac.entityId == row.id))
-    _forget_reactions(ctx, [row.id])
+    attachments.forget(ctx, ARTICLE, row.id)
     ctx.conn.execute(delete(t.canvas_items).where(ci.id == row.id))
     return True
