@@ -162,6 +162,7 @@ def _init(settings: Settings, args: argparse.Namespace) -> int:
     from milepost.storage.migrate import upgrade
 
     parts = build(settings)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     upgrade(parts.database)
     password = settings.owner_password
     owner = setup.ensure_owner(parts.services, settings.owner_email, password)
