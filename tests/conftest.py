@@ -57,18 +57,26 @@ class Server:
     workdir: Path
     process: subprocess.Popen[bytes] | None = None
     _ids: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**9)))
+    _http: httpx.Client | None = None
 
     @property
     def rpc_url(self) -> str:
         return self.url + "/api/jsonrpc"
+
+    @property
+    def http(self) -> httpx.Client:
+        """One kept-alive client for the session (a new client costs tens of ms)."""
+        if self._http is None:
+            self._http = httpx.Client(timeout=30)
+        return self._http
 
     def post(self, body: Any, key: str | None = None, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
         if key is not None:
             headers["x-api-key"] = key
         if isinstance(body, bytes | str):
-            return httpx.post(self.rpc_url, content=body, headers=headers, timeout=30, **kwargs)
-        return httpx.post(self.rpc_url, json=body, headers=headers, timeout=30, **kwargs)
+            return self.http.post(self.rpc_url, content=body, headers=headers, **kwargs)
+        return self.http.post(self.rpc_url, json=body, headers=headers, **kwargs)
 
     def call(self, method: str, params: Any = None, key: str | None = None) -> Any:
         """Call one method and return its result, or raise RpcError."""
@@ -238,9 +246,12 @@ def server(
             "--role", "owner", "--all-projects",
         ).strip()  # fmt: skip
         process, url = start_server(database_url, workdir)
+        running = Server(backend, url, database_url, owner_key, workdir, process)
         try:
-            yield Server(backend, url, database_url, owner_key, workdir, process)
+            yield running
         finally:
+            if running._http is not None:
+                running._http.close()
             stop(process)
 
 

@@ -99,14 +99,7 @@ def test_a_key_made_for_old_integrations_wraps_results(api: Api) -> None:
         ({"resultFormat": "2.0"}, [1], "values.resultFormat"),
         ({"expires": "tomorrow-ish"}, [1], "values.expires"),
         ({}, [987654], "projects"),
-        pytest.param(
-            {},
-            ["one"],
-            "projects[0]",
-            marks=pytest.mark.xfail(
-                strict=True, reason="rpc/binding.py _union reports `projects`, not the element"
-            ),
-        ),
+        ({}, ["one"], "projects[0]"),
     ],
 )
 def test_create_rejects_bad_values_and_creates_nothing(
