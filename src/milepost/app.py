@@ -21,6 +21,7 @@ from milepost.mcp import McpEndpoint, ToolCatalog, build_server
 from milepost.rpc import discovery
 from milepost.rpc.endpoint import JsonRpcEndpoint
 from milepost.rpc.files import FileTransport
+from milepost.rpc.gate import Gate
 from milepost.rpc.protocol import Dispatcher
 from milepost.rpc.registry import Registry
 from milepost.services import DOMAINS
@@ -102,21 +103,22 @@ def create_app(settings: Settings) -> ASGIApp:
     rate_limiter = RateLimiter(
         settings.rate_limit_per_minute, counter_for(settings.redis_url, settings.redis_prefix)
     )
-    rpc = JsonRpcEndpoint(
-        dispatcher,
+    gate = Gate(
         parts.authenticator,
         failed_auth,
+        rate_limiter=rate_limiter,
+        session_check=web.session_check(parts.sessions),
+    )
+    rpc = JsonRpcEndpoint(
+        dispatcher,
+        gate,
         max_body_bytes=settings.max_body_bytes,
         body_timeout=settings.body_timeout_seconds,
-        session_check=web.session_check(parts.sessions),
-        rate_limiter=rate_limiter,
     )
     mcp = McpEndpoint(
         build_server(ToolCatalog(parts.registry), parts.services, version=__version__),
-        parts.authenticator,
-        failed_auth,
+        gate,
         max_body_bytes=settings.max_body_bytes,
-        rate_limiter=rate_limiter,
     )
 
     async def health(_request: Request) -> JSONResponse:
@@ -134,13 +136,7 @@ def create_app(settings: Settings) -> ASGIApp:
         parts.database.dispose()
 
     files = FileTransport(
-        parts.services,
-        parts.registry,
-        parts.authenticator,
-        failed_auth,
-        max_upload_bytes=settings.max_upload_bytes,
-        session_check=web.session_check(parts.sessions),
-        rate_limiter=rate_limiter,
+        parts.services, parts.registry, gate, max_upload_bytes=settings.max_upload_bytes
     )
     site = Starlette(
         routes=[

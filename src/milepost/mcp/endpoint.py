@@ -15,7 +15,6 @@ Sessions live in this process's memory.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -27,8 +26,7 @@ from starlette.datastructures import Headers
 
 from milepost.mcp.calls import Caller
 from milepost.mcp.server import attach
-from milepost.rpc.protocol import error_body
-from milepost.services.errors import Unauthenticated
+from milepost.rpc.gate import Gate, Refusal
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -36,19 +34,11 @@ if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
     from starlette.types import Message, Receive, Scope, Send
 
-    from milepost.services.auth import Authenticator, FailedAuthLimiter
     from milepost.services.permissions import Principal
-    from milepost.services.ratelimit import RateLimiter
-
-THROTTLED = -32029
 
 
-class Refused(Exception):
-    """A request answered before the MCP SDK sees it."""
-
-    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, headers
+# A request answered before the MCP SDK sees it.
+Refused = Refusal
 
 
 class McpEndpoint:
@@ -57,15 +47,11 @@ class McpEndpoint:
     def __init__(
         self,
         server: Server[Any],
-        authenticator: Authenticator,
-        limiter: FailedAuthLimiter,
+        gate: Gate,
         *,
         max_body_bytes: int,
-        rate_limiter: RateLimiter | None = None,
     ) -> None:
-        self.authenticator = authenticator
-        self.limiter = limiter
-        self.rate_limiter = rate_limiter
+        self.gate = gate
         self.sessions = StreamableHTTPSessionManager(
             app=server, json_response=True, max_request_body_size=max_body_bytes
         )
@@ -90,57 +76,10 @@ class McpEndpoint:
         await self.sessions.handle_request(scope, receive, _with_headers(send, limits))
 
     def _admit(self, headers: Headers, address: str) -> tuple[Principal, dict[str, str]]:
-        """Authenticate and charge the rate limit; raise Refused otherwise."""
-        principal = self._authenticate(headers, address)
-        if self.rate_limiter is None:
-            return principal, {}
-        decision = self.rate_limiter.take(principal, 1)
-        if decision is None:
-            return principal, {}
-        if not decision.allowed:
-            raise Refused(
-                429,
-                _throttled(
-                    "Too many requests",
-                    "rate_limited",
-                    f"the rate limit of this key or user is used up; retry in {decision.reset} s",
-                ),
-                decision.headers(),
-            )
-        return principal, decision.headers()
-
-    def _authenticate(self, headers: Headers, address: str) -> Principal:
-        wait = self.limiter.blocked(address)
-        if wait:
-            retry = math.ceil(wait)
-            raise Refused(
-                429,
-                _throttled(
-                    "Too many failed authentication attempts",
-                    "auth_throttled",
-                    f"too many failed authentications from this address; retry in {retry} s",
-                ),
-                {"retry-after": str(retry)},
-            )
-        try:
-            return self._principal(headers)
-        except Unauthenticated as error:
-            if error.reason != "missing":
-                self.limiter.record(address)
-            body = error_body(error.code, error.message, error.data())
-            raise Refused(401, body, {"www-authenticate": "Bearer"}) from None
-
-    def _principal(self, headers: Headers) -> Principal:
-        if "x-api-key" in headers:
-            return self.authenticator.api_key(headers["x-api-key"])
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return self.authenticator.bearer(token)
-        raise Unauthenticated(
-            "send an API key in x-api-key, or a key or personal access token in"
-            " Authorization: Bearer",
-            reason="missing",
-        )
+        """Authenticate and charge the rate limit; raise Refused otherwise. MCP takes
+        keys and tokens, not the web session."""
+        principal = self.gate.principal(headers, address, sessions=False)
+        return principal, self.gate.charge(principal, 1)
 
 
 def _session_owner(principal: Principal) -> AuthenticatedUser:
@@ -150,10 +89,6 @@ def _session_owner(principal: Principal) -> AuthenticatedUser:
     return AuthenticatedUser(
         AccessToken(token=owner, client_id=owner, scopes=[], subject=str(principal.user_id))
     )
-
-
-def _throttled(message: str, reason: str, detail: str) -> dict[str, Any]:
-    return error_body(THROTTLED, message, {"reason": reason, "detail": detail})
 
 
 def _with_headers(send: Send, extra: dict[str, str]) -> Send:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 import anyio.to_thread
 import orjson
 
+from milepost.rpc.gate import Gate, Refusal
 from milepost.rpc.protocol import (
     Dispatcher,
     RequestInfo,
@@ -29,61 +29,36 @@ from milepost.rpc.protocol import (
     parse_error,
     too_deep,
 )
-from milepost.services.errors import ServiceError, Unauthenticated
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from starlette.types import Receive, Scope, Send
-
-    from milepost.services.auth import Authenticator, FailedAuthLimiter
-    from milepost.services.permissions import Principal
-    from milepost.services.ratelimit import RateLimiter
 
 ALLOWED_METHODS = "GET, POST"
 DEFAULT_BODY_TIMEOUT = 30.0
 _ORJSON_DEPTH_ERROR = "depth limit exceeded"
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-class RequestError(Exception):
-    """A request that is answered before any call runs."""
-
-    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, headers or {}
+# A request answered before any call runs.
+RequestError = Refusal
 
 
 class JsonRpcEndpoint:
-    """A bare ASGI app: it reads, authenticates, decodes, and hands over to the dispatcher.
-
-    Credentials, in this order: `x-api-key`, `Authorization: Bearer`, then the web
-    session through `session_check`, which gets the Cookie and X-CSRF-Token headers and
-    returns the session's principal, None when the cookies hold no session, or raises
-    Unauthenticated for a bad session or a missing or wrong CSRF token.
-    """
+    """A bare ASGI app: it reads, passes the gate (credentials, throttles, rate limit),
+    decodes, and hands over to the dispatcher. The web session counts as a credential
+    here (the pages call the API with it)."""
 
     def __init__(
         self,
         dispatcher: Dispatcher,
-        authenticator: Authenticator,
-        limiter: FailedAuthLimiter,
+        gate: Gate,
         *,
         max_body_bytes: int,
-        session_check: Callable[[str, str], Principal | None] | None = None,
-        rate_limiter: RateLimiter | None = None,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         self.dispatcher = dispatcher
-        self.authenticator = authenticator
-        self.limiter = limiter
+        self.gate = gate
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
-        self.session_check = session_check
-        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -110,7 +85,7 @@ class JsonRpcEndpoint:
     def _run(
         self, verb: str, scope: Scope, headers: dict[str, str], body: bytes, address: str
     ) -> tuple[int, Any, dict[str, str]]:
-        principal = self._authenticate(headers, address)
+        principal = self.gate.principal(headers, address)
         max_depth = self.dispatcher.max_depth
         if verb == "GET":
             payload = _payload_from_query(scope.get("query_string", b""))
@@ -118,14 +93,8 @@ class JsonRpcEndpoint:
             payload = _payload_from_body(headers.get("content-type", ""), body, max_depth)
         if nesting_depth(payload, max_depth) > max_depth:
             raise RequestError(200, too_deep(max_depth))
-        headers_out: dict[str, str] = {}
-        if self.rate_limiter is not None:
-            cost = len(payload) if isinstance(payload, list) and payload else 1
-            decision = self.rate_limiter.take(principal, cost)
-            if decision is not None:
-                headers_out = decision.headers()
-                if not decision.allowed:
-                    raise RequestError(429, _rate_limited(decision.reset), headers_out)
+        cost = len(payload) if isinstance(payload, list) and payload else 1
+        headers_out = self.gate.charge(principal, cost)
         info = RequestInfo(address, headers.get("idempotency-key"))
         answer = self.dispatcher.handle(payload, principal, info)
         return (204 if answer is None else 200), answer, headers_out
@@ -168,57 +137,6 @@ class JsonRpcEndpoint:
             f"the request body exceeds the limit of {self.max_body_bytes} bytes",
             reason="body_too_large",
         )
-
-    def _authenticate(self, headers: dict[str, str], address: str) -> Principal:
-        wait = self.limiter.blocked(address)
-        if wait:
-            raise RequestError(
-                429,
-                error_body(
-                    -32029,
-                    "Too many failed authentication attempts",
-                    {
-                        "reason": "auth_throttled",
-                        "detail": "too many failed authentications from this address; "
-                        f"retry in {math.ceil(wait)} s",
-                    },
-                ),
-                {"retry-after": str(math.ceil(wait))},
-            )
-        try:
-            if "x-api-key" in headers:
-                return self.authenticator.api_key(headers["x-api-key"])
-            scheme, _, token = headers.get("authorization", "").partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return self.authenticator.bearer(token)
-            if self.session_check is not None and headers.get("cookie"):
-                principal = self.session_check(headers["cookie"], headers.get("x-csrf-token", ""))
-                if principal is not None:
-                    return principal
-            raise Unauthenticated(
-                "send an API key in x-api-key, a token in Authorization: Bearer, or the web"
-                " session cookie with its X-CSRF-Token header",
-                reason="missing",
-            )
-        except Unauthenticated as error:
-            if error.reason != "missing":
-                self.limiter.record(address)
-            raise RequestError(401, _unauthorized(error), {"www-authenticate": "Bearer"}) from None
-
-
-def _rate_limited(retry_after: int) -> dict[str, Any]:
-    return error_body(
-        -32029,
-        "Too many requests",
-        {
-            "reason": "rate_limited",
-            "detail": f"the rate limit of this key or user is used up; retry in {retry_after} s",
-        },
-    )
-
-
-def _unauthorized(error: ServiceError) -> dict[str, Any]:
-    return error_body(error.code, error.message, error.data())
 
 
 def _headers(scope: Scope) -> dict[str, str]:

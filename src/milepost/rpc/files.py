@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -27,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from milepost.rpc.gate import Gate, Refusal
 from milepost.rpc.protocol import error_body
 from milepost.services.errors import NotFound, ServiceError, Unauthenticated
 from milepost.services.layer import CallMeta
@@ -35,10 +34,8 @@ if TYPE_CHECKING:
     from starlette.types import Message
 
     from milepost.rpc.registry import Registry
-    from milepost.services.auth import Authenticator, FailedAuthLimiter
     from milepost.services.layer import ServiceLayer
     from milepost.services.permissions import Principal
-    from milepost.services.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +46,8 @@ FORM_OVERHEAD = 64 * 1024
 _STATUS = {-32602: 400, -32001: 403, -32002: 404, -32005: 409, -32601: 501}
 
 
-class Refused(Exception):
-    """A request answered with an error before or instead of its service call."""
-
-    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, headers or {}
+# A request answered with an error before or instead of its service call.
+Refused = Refusal
 
 
 def _refusal(error: ServiceError) -> Refused:
@@ -78,11 +71,8 @@ class FileTransport:
 
     services: ServiceLayer
     registry: Registry
-    authenticator: Authenticator
-    limiter: FailedAuthLimiter
+    gate: Gate
     max_upload_bytes: int
-    session_check: Callable[[str, str], Principal | None] | None = None
-    rate_limiter: RateLimiter | None = None
 
     def routes(self) -> list[Route]:
         return [
@@ -132,61 +122,8 @@ class FileTransport:
     # -- credentials and limits ------------------------------------------------------------
 
     def _admit(self, request: Request) -> tuple[Principal, dict[str, str]]:
-        address = _address(request)
-        wait = self.limiter.blocked(address)
-        if wait:
-            retry = str(math.ceil(wait))
-            raise Refused(
-                429,
-                error_body(-32029, "Too many failed authentication attempts", {
-                    "reason": "auth_throttled",
-                    "detail": "too many failed authentications from this address;"
-                    f" retry in {retry} s",
-                }),
-                {"retry-after": retry},
-            )  # fmt: skip
-        try:
-            principal = self._principal(request)
-        except Unauthenticated as error:
-            if error.reason != "missing":
-                self.limiter.record(address)
-            raise _refusal(error) from None
-        return principal, self._charge(principal)
-
-    def _principal(self, request: Request) -> Principal:
-        headers = request.headers
-        if "x-api-key" in headers:
-            return self.authenticator.api_key(headers["x-api-key"])
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return self.authenticator.bearer(token)
-        if self.session_check is not None and headers.get("cookie"):
-            principal = self.session_check(headers["cookie"], headers.get("x-csrf-token", ""))
-            if principal is not None:
-                return principal
-        raise Unauthenticated(
-            "send an API key in x-api-key, a token in Authorization: Bearer, or the web"
-            " session cookie with its X-CSRF-Token header",
-            reason="missing",
-        )
-
-    def _charge(self, principal: Principal) -> dict[str, str]:
-        if self.rate_limiter is None:
-            return {}
-        decision = self.rate_limiter.take(principal, 1)
-        if decision is None:
-            return {}
-        if not decision.allowed:
-            raise Refused(
-                429,
-                error_body(-32029, "Too many requests", {
-                    "reason": "rate_limited",
-                    "detail": "the rate limit of this key or user is used up;"
-                    f" retry in {decision.reset} s",
-                }),
-                decision.headers(),
-            )  # fmt: skip
-        return decision.headers()
+        principal = self.gate.principal(request.headers, _address(request))
+        return principal, self.gate.charge(principal, 1)
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.max_upload_bytes + FORM_OVERHEAD
