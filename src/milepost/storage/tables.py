@@ -156,6 +156,8 @@ tickets = Table(
     Column("kanbanSortIndex", BigInteger, nullable=True),
     Column("modified", DateTime, nullable=True),
     Index("ix_zp_tickets_projectId_type", "projectId", "type"),
+    # Keyset pages of one project walk this in id order instead of sorting the project.
+    Index("ix_zp_tickets_projectId_id", "projectId", "id"),
     Index("ix_zp_tickets_dependingTicketId", "dependingTicketId"),
     Index("ix_zp_tickets_milestoneid", "milestoneid"),
     Index("ix_zp_tickets_modified", "modified"),
@@ -569,4 +571,23 @@ goal_history = Table(
     Column("userId", Integer, nullable=True),
     Column("dateRecorded", DateTime, nullable=False),
     Index("ix_zp_goal_history_itemId_dateRecorded", "itemId", "dateRecorded"),
+)
+
+# Running timers (Leantime's punch clock): who is clocked in on which ticket (`id`) since
+# when (`punchIn`, unix seconds). Milepost allows one running timer per person.
+punch_clock = Table(
+    "zp_punch_clock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column(
+        "userId",
+        Integer,
+        ForeignKey("zp_user.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("minutes", Integer, nullable=True),
+    Column("hours", Integer, nullable=True),
+    Column("punchIn", BigInteger, nullable=False),
+    UniqueConstraint("userId"),
 )
