@@ -35,8 +35,8 @@ from sqlalchemy import create_engine, select
 
 from milepost.storage import tables as t
 from milepost.storage.database import normalize_url
-from tests.conftest import BACKENDS, OWNER_EMAIL, OWNER_PASSWORD, database_for, free_port, milepost
-from tests.security.servers import mint_key
+from tests.conftest import BACKENDS, OWNER_EMAIL, database_for, free_port
+from tests.security.servers import initialise, mint_key
 
 ROUNDS = int(os.environ.get("MILEPOST_DURABILITY_ROUNDS", "20"))
 SEED = int(os.environ.get("MILEPOST_DURABILITY_SEED", str(random.SystemRandom().randrange(10**6))))
@@ -127,8 +127,7 @@ class Crashable:
 @pytest.fixture(params=BACKENDS)
 def crashable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Crashable, str]]:
     with database_for(request.param, tmp_path) as database_url:
-        milepost("init", "--database", database_url, "--owner-email", OWNER_EMAIL,
-                 "--owner-password", OWNER_PASSWORD)  # fmt: skip
+        initialise(database_url, demo=False)
         key = mint_key(database_url)
         target = Crashable(database_url, tmp_path)
         try:

@@ -15,6 +15,7 @@ import secrets
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -306,3 +307,28 @@ def test_uploads_over_the_limit_are_refused(limited: OwnServer) -> None:
     assert "result" in upload(1024), upload(1024)
     refused = upload(1025)["error"]
     assert (refused["code"], refused["data"]["reason"]) == (-32602, "file_too_large")
+
+
+def test_uploaded_file_names_cannot_escape_the_data_folder(limited: OwnServer) -> None:
+    methods = {m["name"] for m in limited.call("rpc.discover")["methods"]}
+    if "leantime.rpc.Files.Files.upload" not in methods:
+        pytest.skip("this server has no Files.upload yet")
+    data_dir = Path(limited.env["MILEPOST_DATA_DIR"])
+    project = limited.call("leantime.rpc.Projects.addProject", {"values": {"name": "names"}})
+    names = ["../../escaped.txt", "..\\..\\escaped.txt", "/tmp/escaped.txt", "a/../../escaped.txt",
+             "\x00escaped.txt", "....//escaped.txt"]  # fmt: skip
+    for name in names:
+        upload = {"file": {"name": name, "content": base64.b64encode(b"x").decode()}}
+        params = {"file": upload, "module": "project", "moduleId": project}
+        body = {"jsonrpc": "2.0", "id": 1, "method": "leantime.rpc.Files.upload", "params": params}
+        answer = _post(limited, body).json()
+        assert "result" in answer or answer["error"]["code"] == -32602, answer
+    stored = [path for path in data_dir.rglob("*") if path.is_file()]
+    assert stored, "nothing was stored; the test would prove nothing"
+    assert all(".." not in path.relative_to(data_dir).parts for path in stored)
+    assert not any("escaped" in path.name for path in stored)
+    assert not list(data_dir.parent.rglob("escaped.txt")) and not Path("/tmp/escaped.txt").exists()
+    listed = limited.call(
+        "leantime.rpc.Files.getFilesByModule", {"module": "project", "entityId": project}
+    )
+    assert all("/" not in row["realName"] and "\\" not in row["realName"] for row in listed)

@@ -97,10 +97,10 @@ def _is_notification(request: Any) -> bool:
 
 
 def _valid_id(value: Any) -> bool:
-    """An id the server can echo: integers beyond 64 bits reach it as floats, and are
-    refused (with `"id": null`)."""
+    """An id the server can echo: the parser reads integers from -2^63 to 2^64-1 exactly
+    and larger ones as floats, which are refused (answered with `"id": null`)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return -(2**63) < value < 2**63
+        return -(2**63) <= value < 2**64
     if isinstance(value, float) and value.is_integer():
         return abs(value) < 2**63
     return value is None or isinstance(value, str | float)

@@ -34,6 +34,10 @@ BUDGET = int(os.environ.get("MILEPOST_FUZZ_EXAMPLES", "400"))
 COLLECT = os.environ.get("MILEPOST_FUZZ_COLLECT") == "1"
 ROLES = {"owner": (), "editor": (1, 2), "readonly": (1,)}
 _REPORTS: list[dict[str, Any]] = []
+# Crashes found and not yet fixed, kept out of the fuzz so that it finds new ones; each
+# is pinned by a strict xfail in test_regressions.py. None at present.
+KNOWN_CRASHES: dict[str, str] = {}
+MAX_QUERY = 16_000
 
 
 def budget(share: float) -> int:
@@ -61,7 +65,9 @@ class Fuzzer:
         self.keys = {role: server.mint_key(role, projects) for role, projects in ROLES.items()}
         self.figures = Figures()
         document = server.call("rpc.discover")
-        self.methods: list[dict[str, Any]] = document["methods"]
+        self.methods: list[dict[str, Any]] = [
+            method for method in document["methods"] if method["name"] not in KNOWN_CRASHES
+        ]
         self.names = [m["name"] for m in self.methods] + [
             alias for m in self.methods for alias in m.get("x-aliases", [])
         ]
@@ -86,11 +92,16 @@ class Fuzzer:
 
     def send_form(self, request: dict[str, Any], role: str = "owner") -> None:
         text = fs.encode_form(request)
-        sent = Sent(request if request.get("method") else UNREADABLE, text, exact_ids=False)
+        payload = request if request.get("method") else UNREADABLE
+        # The server echoes the decoded fields, so they count as sent text too.
+        sent = Sent(payload, text + json.dumps(request), exact_ids=False)
         self._send(text.encode(), "application/x-www-form-urlencoded", sent, role)
 
     def send_get(self, request: dict[str, Any], role: str = "owner") -> None:
         query = fs.encode_get(request)
+        if len(query) > MAX_QUERY:  # longer than any client sends (httpx refuses to)
+            self.send_json(request, role)
+            return
         sent = Sent(request, query + json.dumps(request), exact_ids=False)
         self._exchange(lambda key: self._get(query, key), sent, role)
 

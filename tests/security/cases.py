@@ -105,13 +105,16 @@ OVERRIDES: dict[str, Callable[[Scope, Caller], dict[str, Any]]] = {
 }  # fmt: skip
 # Calls that would end the caller's own credential midway through the matrix.
 SKIPPED = {"Auth.AccessToken.revokeCurrentToken"}
-# Methods whose permission is needed but not enough: the owner's comments are only the
-# moderators' to change; only the settings the API exposes can be read or deleted.
+# Methods whose permission is needed but not enough: the owner's comments and files are
+# only the moderators' to change; only the settings the API exposes can be read or
+# deleted; another person's timer is the managers'.
 NECESSARY_ONLY = {
     "Comments.Comments.editComment",
     "Comments.Comments.deleteComment",
+    "Files.Files.deleteFile",
     "Setting.Setting.getSetting",
     "Setting.Setting.deleteSetting",
+    "Timesheets.Timesheets.isClocked",
 }
 
 
@@ -260,7 +263,7 @@ def _default(schema: dict[str, Any]) -> Any:
         return option["enum"][0]
     if "const" in option:
         return option["const"]
-    return defaults.get(option.get("type", ""), None)
+    return defaults.get(option.get("type", ""))
 
 
 def classify(answer: dict[str, Any], params: dict[str, Any], marker: str) -> str:

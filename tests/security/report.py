@@ -10,19 +10,19 @@ from pathlib import Path
 from typing import Any
 
 FIGURES: list[dict[str, Any]] = []
+CASE_KINDS = ("refused", "allowed", "unknown")
 
 
 def add(backend: str, part: str, tally: Counter[str], missing: dict[str, str]) -> None:
+    cases = sum(count for name, count in tally.items() if name.startswith(CASE_KINDS))
     FIGURES.append(
         {
             "backend": backend,
             "part": part,
-            "cases": sum(
-                count for name, count in tally.items() if not name.startswith("inconclusive")
-            ),
+            "cases": cases,
             "tally": dict(sorted(tally.items())),
             "kinds_not_made": missing,
-        }  # fmt: skip
+        }
     )
     path = os.environ.get("MILEPOST_SECURITY_REPORT")
     if path:
@@ -30,9 +30,16 @@ def add(backend: str, part: str, tally: Counter[str], missing: dict[str, str]) -
 
 
 def lines() -> list[str]:
-    return [
-        f"authorization matrix on {f['backend']}, {f['part']} calls: {f['cases']} cases;"
-        f" {f['tally']}"
-        + (f"; kinds not made: {sorted(f['kinds_not_made'])}" if f["kinds_not_made"] else "")
-        for f in FIGURES
-    ]
+    """One line per backend and part, with the per-method details folded into counts."""
+    found = []
+    for figures in FIGURES:
+        folded: Counter[str] = Counter()
+        for name, count in figures["tally"].items():
+            folded[name.split(":")[0]] += count
+        missing = sorted(figures["kinds_not_made"])
+        found.append(
+            f"authorization matrix on {figures['backend']}, {figures['part']} calls:"
+            f" {figures['cases']} cases; {dict(folded)}"
+            + (f"; kinds not made: {missing}" if missing else "")
+        )
+    return found

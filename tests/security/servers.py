@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, database_for, milepost, start_server, stop
+from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD, database_for, start_server, stop
 
 # Text that must never reach a client: tracebacks and the database layer's own words.
 LEAK_MARKERS = ("Traceback", 'File "', "sqlalchemy", "SELECT ", "psycopg", "sqlite3")
@@ -110,6 +110,19 @@ def mint_key(database_url: str, role: str = "owner", projects: tuple[int, ...] =
     return str(created["apiKey"])
 
 
+def initialise(database_url: str, *, demo: bool) -> None:
+    """What `milepost init [--demo]` does (migrate, create the owner, seed the demo),
+    in this process, which has Milepost imported already: a command costs seconds."""
+    from milepost.services import setup
+    from milepost.storage.migrate import upgrade
+
+    services = _services(database_url)
+    upgrade(services.database)
+    owner = setup.ensure_owner(services, OWNER_EMAIL, OWNER_PASSWORD)
+    if demo:
+        setup.seed_demo(services, owner.id)
+
+
 @functools.cache
 def _services(database_url: str) -> Any:
     from milepost.app import build
@@ -129,9 +142,7 @@ def own_server(
 ) -> Iterator[OwnServer]:
     """Initialise a database for `backend`, serve it, and stop it afterwards."""
     with database_for(backend, workdir) as database_url:
-        init = ["init", "--database", database_url, "--owner-email", OWNER_EMAIL]
-        init += ["--owner-password", OWNER_PASSWORD, *(["--demo"] if demo else [])]
-        milepost(*init)
+        initialise(database_url, demo=demo)
         target = OwnServer(backend, database_url, workdir, "", dict(env or {}), extra)
         target.owner_key = target.mint_key("owner")
         target.start()

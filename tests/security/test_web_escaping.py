@@ -28,8 +28,8 @@ def test_user_text_is_escaped_on_every_page_that_shows_it(server: Server) -> Non
     )
     ticket = server.add_ticket(projectId=project, headline=f"{tag}{XSS}", milestoneid=milestone,
                                editorId="1", tags=XSS)  # fmt: skip
-    server.call("Comments.Comments.addComment",
-                {"values": {"text": f"{tag}{XSS}"}, "module": "ticket", "entityId": ticket})  # fmt: skip
+    comment = {"values": {"text": f"{tag}{XSS}"}, "module": "ticket", "entityId": ticket}
+    server.call("Comments.Comments.addComment", comment)
 
     client = sign_in(server.url, OWNER_EMAIL, OWNER_PASSWORD)
     pages = ["/", "/projects", f"/projects/{project}/board", f"/projects/{project}/milestones",

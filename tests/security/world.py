@@ -86,6 +86,14 @@ class Owner:
         return self.server.call("leantime.rpc." + method, params)
 
 
+def rpc(client: httpx.Client, method: str, params: Any = None) -> Any:
+    """Call a method with the client's credentials; its result, or AssertionError."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "leantime.rpc." + method, "params": params}
+    answer = client.post("/api/jsonrpc", json=body).json()
+    assert "result" in answer, answer
+    return answer["result"]
+
+
 def _today() -> str:
     return dt.date.today().isoformat()
 
@@ -207,16 +215,12 @@ def _callers(owner: Owner, server: OwnServer, project: int) -> list[Caller]:
                          {"values": {"name": f"matrix-{role}-{secrets.token_hex(3)}", "role": role},
                           "projects": [project]})["apiKey"]  # fmt: skip
         keyed = httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=60)
-        key_user = keyed.post("/api/jsonrpc", json={"jsonrpc": "2.0", "id": 1,
-                              "method": "leantime.rpc.Auth.getUserId"}).json()["result"]  # fmt: skip
+        key_user = rpc(keyed, "Auth.getUserId")
         callers.append(Caller(role, "key", int(key_user), keyed))
         user_id, email, password = _person(owner, role, project)
         session = sign_in(server.url, email, password)
         callers.append(Caller(role, "session", user_id, session))
-        made = session.post("/api/jsonrpc", json={"jsonrpc": "2.0", "id": 1,
-                            "method": "leantime.rpc.Auth.AccessToken.createToken",
-                            "params": {"name": "matrix"}}).json()  # fmt: skip
-        token = made["result"]["token"]
+        token = rpc(session, "Auth.AccessToken.createToken", {"name": "matrix"})["token"]
         bearer = httpx.Client(base_url=server.url, headers={"authorization": f"Bearer {token}"},
                               timeout=60)  # fmt: skip
         callers.append(Caller(role, "token", user_id, bearer))

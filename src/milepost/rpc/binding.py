@@ -215,6 +215,11 @@ def _union(shape: Shape) -> Coerce:
         for option in shape.options
         if option.kind in ("object", "list")
     ]
+    kinds = {option.kind for option in shape.options}
+    integer = next(
+        (coercer(o) for o in shape.options if o.kind in ("int", "int64") and "float" not in kinds),
+        None,
+    )
 
     def coerce(value: Any, path: str) -> Any:
         if value is None and nullable:
@@ -225,6 +230,10 @@ def _union(shape: Shape) -> Coerce:
         matching = [option for option, accepts in containers if accepts == kind]
         if len(matching) == 1:
             return matching[0](value, path)
+        if integer is not None and isinstance(value, int) and not isinstance(value, bool):
+            # A number past the integer's range is refused here, not taken by the `str`
+            # option as a digit string that the service would then use as an id.
+            integer(value, path)
         for option in options:
             try:
                 return option(value, path)

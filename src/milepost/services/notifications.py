@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, update
 from milepost.services import entities
 from milepost.services.errors import Forbidden, InvalidParams, NotFound, NotSupported
 from milepost.services.operations import Context, operation
-from milepost.services.values import fmt_date, limit_text
+from milepost.services.values import fmt_date, limit_text, parse_id
 from milepost.storage import tables as t
 
 nc = t.notifications.c
@@ -175,15 +175,9 @@ def _mark(ctx: Context, notification_id: int | str, read: int) -> bool:
     if notification_id == "all":
         ctx.conn.execute(statement.values(read=read))
         return True
-    text = str(notification_id).strip()
-    if not text.isdigit():
-        raise InvalidParams(
-            f"param `id`: expected a notification id or 'all', got {notification_id!r}",
-            param="id",
-            expected="a notification id or 'all'",
-        )
-    if not ctx.conn.execute(statement.where(nc.id == int(text)).values(read=read)).rowcount:
-        raise NotFound(f"no notification {text} of the caller")
+    found = parse_id(notification_id, "id", "a notification id or 'all'")
+    if not ctx.conn.execute(statement.where(nc.id == found).values(read=read)).rowcount:
+        raise NotFound(f"no notification {found} of the caller")
     return True
 
 

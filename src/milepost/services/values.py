@@ -112,3 +112,13 @@ def limit_text(values: dict[str, Any], field: str, maximum: int, param: str) -> 
             param=f"{param}.{field}",
             expected=f"at most {maximum} characters",
         )
+
+
+def parse_id(value: int | str, param: str, what: str) -> int:
+    """An entity id sent as a number or a digit string (union-typed Leantime params)."""
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 10 or int(text) >= 2**31:
+        raise InvalidParams(
+            f"param `{param}`: expected {what}, got {value!r}", param=param, expected=what
+        )
+    return int(text)
