@@ -52,7 +52,6 @@ def test_every_method_is_listed_once(registry: Registry) -> None:
         assert text.count(f"`{method.name}`") == 1, method.name
 
 
-
 def _section(text: str, name: str) -> str:
     start = text.index(f"`{name}`")
     return text[start : text.index("\n### ", start)]
