@@ -26,8 +26,13 @@ def registry() -> Registry:
     return Registry(collect(DOMAINS))
 
 
-def test_the_committed_method_list_matches_the_code(registry: Registry) -> None:
-    expected = render(registry)
+@pytest.fixture(scope="module")
+def text(registry: Registry) -> str:
+    return render(registry)
+
+
+def test_the_committed_method_list_matches_the_code(text: str) -> None:
+    expected = text
     committed = DOC.read_text(encoding="utf-8")
     if committed != expected:
         diff = "".join(
@@ -46,8 +51,7 @@ def test_the_committed_method_list_matches_the_code(registry: Registry) -> None:
         )
 
 
-def test_every_method_is_listed_once(registry: Registry) -> None:
-    text = render(registry)
+def test_every_method_is_listed_once(registry: Registry, text: str) -> None:
     for method in registry:
         assert text.count(f"`{method.name}`") == 1, method.name
 
@@ -57,8 +61,8 @@ def _section(text: str, name: str) -> str:
     return text[start : text.index("\n### ", start)]
 
 
-def test_an_entry_names_params_result_permission_and_errors(registry: Registry) -> None:
-    section = _section(render(registry), "leantime.rpc.Tickets.Tickets.patchTicket")
+def test_an_entry_names_params_result_permission_and_errors(text: str) -> None:
+    section = _section(text, "leantime.rpc.Tickets.Tickets.patchTicket")
 
     assert "| `id` | `int` | yes |  |" in section
     assert "| `expectedVersion` | `int \\| null` | no | `null` |" in section
@@ -68,8 +72,7 @@ def test_an_entry_names_params_result_permission_and_errors(registry: Registry) 
     assert "- Mark: writes" in section
 
 
-def test_not_supported_and_legacy_methods_are_marked(registry: Registry) -> None:
-    text = render(registry)
+def test_not_supported_and_legacy_methods_are_marked(text: str) -> None:
     ldap = _section(text, "leantime.rpc.Users.Users.fetchLdapMembers")
     legacy = _section(text, "leantime.rpc.Tickets.Tickets.patch")
 
@@ -109,8 +112,7 @@ def test_types_read_as_the_wire_has_them(registry: Registry) -> None:
     assert type_text(remaining) == "int | TicketRef"
 
 
-def test_types_used_by_methods_are_described(registry: Registry) -> None:
-    text = render(registry)
+def test_types_used_by_methods_are_described(text: str) -> None:
     types = text[text.index("## Types") :]
 
     assert "### `WorkGroup`" in types  # reached only through a dict's values

@@ -94,6 +94,9 @@ def report(services: list[Service]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in services:
+        if not s.api and not s.legacy:
+            lines.append(f"| {s.name} | no §11 table | | | | | | | {len(s.extra)} served |")
+            continue
         lines.append(
             f"| {s.name} | {len(s.api)} | {s.count(s.api, 'real')} | {s.count(s.api, 'ns')}"
             f" | {len(s.missing(s.api))} | {len(s.legacy)} | {s.count(s.legacy, 'real')}"
@@ -101,10 +104,11 @@ def report(services: list[Service]) -> list[str]:
         )
     lines.append("")
     for s in services:
+        tabulated = bool(s.api or s.legacy)
         for label, names in (
             ("@api, missing", s.missing(s.api)),
             ("≤3.8 only, not served", s.missing(s.legacy)),
-            ("Milepost's own", s.extra),
+            ("Milepost's own", s.extra if tabulated else []),
         ):
             if names:
                 lines.append(f"- {s.name} {label}: {', '.join(sorted(names))}")

@@ -328,6 +328,8 @@ def test_sort_projects_and_board_columns(api: Api) -> None:
     assert project(api, a)["sortIndex"] == 5
     error = api.error("projects.patchProjectStatusAndSorting", {"params": {"someday": [a]}})
     assert (error.code, error.data["param"]) == (-32602, "params")
+    api.call("projects.updateProjectStatusAndSorting", {"params": {"open": [a]}, "handler": "x"})
+    assert (project(api, a)["state"], project(api, a)["sortIndex"]) == (0, 100)
 
 
 def test_board_order_is_all_or_nothing(api: Api, keys: dict[str, tuple[int, str]]) -> None:

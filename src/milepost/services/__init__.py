@@ -43,6 +43,7 @@ from milepost.services import (
     ticket_queries,
     ticket_views,
     tickets,
+    timesheet_changes,
     timesheet_entries,
     timesheets,
     tokens,
@@ -95,6 +96,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     ticket_queries,
     ticket_views,
     timesheet_entries,
+    timesheet_changes,
     unsupported,
     user_queries,
 )
