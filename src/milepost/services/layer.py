@@ -115,6 +115,31 @@ class ServiceLayer:
             callback()
         return result
 
+    def call_many(
+        self, op: Operation, principal: Principal, calls: list[dict[str, Any]]
+    ) -> list[Any]:
+        """Answer several calls of one read operation that answers calls together (batch
+        members) in one transaction: one result, or the ServiceError raised for it, per
+        call, in order."""
+        if op.many is None or op.writes:
+            raise TypeError(f"{op.wire} does not answer calls together")
+        answers: list[Any] = [None] * len(calls)
+        admitted: list[int] = []
+        with self.database.transaction(write=False) as conn:
+            ctx = Context(conn, principal, self)
+            for index, args in enumerate(calls):
+                try:
+                    self._check_declared(ctx, op, args)
+                except ServiceError as error:
+                    answers[index] = error
+                else:
+                    admitted.append(index)
+            if admitted:
+                results = op.many(ctx, [calls[index] for index in admitted])
+                for index, result in zip(admitted, results, strict=True):
+                    answers[index] = result
+        return answers
+
     def _audit_failure(
         self,
         op: Operation,

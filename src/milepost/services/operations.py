@@ -10,6 +10,7 @@ through `Context.authorize`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 from collections.abc import Callable, Iterable, Iterator
@@ -56,6 +57,9 @@ class Operation:
     aliases: tuple[str, ...] = ()
     legacy: bool = False
     checks: str | None = None
+    # Answers several calls at once (batch members): `many(ctx, [args, ...])` returns one
+    # result, or a ServiceError, per call, in order. Set with `@answers_together(...)`.
+    many: Callable[..., list[Any]] | None = None
 
     @property
     def needs(self) -> str | None:
@@ -101,6 +105,22 @@ def operation(
             Operation(func, wire, permission, project, writes, tuple(aliases), legacy, checks),
         )
         return func
+
+    return mark
+
+
+def answers_together(func: Callable[..., Any]) -> Callable[[F], F]:
+    """Mark `many(ctx, calls)` as the way to answer several calls of the read operation
+    `func` in one transaction and one query. Each call's declared permission is still
+    checked on its own; `many` gets the calls that passed, as keyword-argument dicts,
+    and returns their results (or ServiceErrors) in the same order."""
+
+    def mark(many: F) -> F:
+        op = operation_of(func)
+        if op.writes:
+            raise TypeError(f"{op.wire} writes; only reads are answered together")
+        setattr(func, _ATTRIBUTE, dataclasses.replace(op, many=many))
+        return many
 
     return mark
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlalchemy import Integer, Select, and_, cast, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, cast, func, select
 
 from milepost.services import labels
 from milepost.services.values import fmt_date, fmt_time, num
 from milepost.storage import tables as t
+from milepost.storage.sql import id_list, ids_of, int_or_null
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -121,6 +122,7 @@ class TicketRow(TypedDict):
 
 
 author = t.users.alias("author")
+editor = t.users.alias("editor")
 parent = t.tickets.alias("parent")
 milestone = t.tickets.alias("milestone")
 tk = t.tickets.c
@@ -146,6 +148,9 @@ def _joined_select() -> Select[Any]:
             author.c.firstname.label("authorFirstname"),
             author.c.lastname.label("authorLastname"),
             author.c.profileId.label("authorProfileId"),
+            editor.c.firstname.label("editorFirstname"),
+            editor.c.lastname.label("editorLastname"),
+            editor.c.profileId.label("editorProfileId"),
             t.sprints.c.name.label("sprintName"),
             parent.c.headline.label("parentHeadline"),
             milestone.c.headline.label("milestoneHeadline"),
@@ -155,59 +160,64 @@ def _joined_select() -> Select[Any]:
         .join(t.projects, t.projects.c.id == tk.projectId)
         .outerjoin(t.clients, t.clients.c.id == t.projects.c.clientId)
         .outerjoin(author, author.c.id == tk.userId)
+        # editorId is a varchar: comparing the users' key with its integer value keeps
+        # the key's index in use (casting the key to text would scan users per row).
+        .outerjoin(editor, editor.c.id == int_or_null(tk.editorId))
         .outerjoin(t.sprints, t.sprints.c.id == tk.sprint)
         .outerjoin(parent, and_(parent.c.id == tk.dependingTicketId, tk.dependingTicketId > 0))
         .outerjoin(milestone, and_(milestone.c.id == tk.milestoneid, tk.milestoneid > 0))
     )
 
 
-# Built once: statements are immutable, and reusing one keeps SQLAlchemy's compiled
-# cache warm instead of building and hashing the same expression on every call.
+# Statements are built once: building one costs several times what running it costs
+# (SQLAlchemy derives a cache key from the whole expression on every build), so the hot
+# statements are module constants with bound parameters.
 _JOINED = _joined_select()
+_rel = t.entity_relations.c
+_child = t.tickets.alias("child")
+# getTicket's statements: the list shape plus the ids of subtasks and collaborators.
+_FULL = _JOINED.add_columns(
+    select(id_list(_child.c.id))
+    .where(_child.c.dependingTicketId == tk.id)
+    .scalar_subquery()
+    .label("children"),
+    select(id_list(_rel.entityB))
+    .where(
+        _rel.entityAType == "Ticket",
+        _rel.entityA == tk.id,
+        _rel.relationship == "collaborator",
+    )
+    .scalar_subquery()
+    .label("collaborators"),
+)
+_BY_ID = _FULL.where(tk.id == bindparam("ticket_id"))
+_BY_IDS = _FULL.where(tk.id.in_(bindparam("ticket_ids", expanding=True)))
 
 
 def joined_select() -> Select[Any]:
-    """Tickets with project, client, author, sprint, parent and milestone joined; the
-    assignee's names are added by `fetch` (`editorId` is a string column, so joining on
-    it would scan the users table for every row)."""
+    """Tickets with project, client, author, assignee, sprint, parent and milestone joined."""
     return _JOINED
 
 
-def fetch(conn: Connection, query: Select[Any]) -> list[dict[str, Any]]:
-    """Run a `joined_select()` query; each row as a dict, with the assignee's names."""
-    result = conn.execute(query)
+def fetch(
+    conn: Connection, query: Select[Any], params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Run a `joined_select()` query; each row as a dict."""
+    result = conn.execute(query, params)
     keys = list(result.keys())
-    records = [dict(zip(keys, row, strict=True)) for row in result.all()]
-    editor_ids = {int(r["editorId"]) for r in records if r["editorId"].isdigit()}
-    editors: dict[str, Any] = {}
-    if editor_ids:
-        users = conn.execute(
-            select(
-                t.users.c.id, t.users.c.firstname, t.users.c.lastname, t.users.c.profileId
-            ).where(t.users.c.id.in_(editor_ids))
-        )
-        editors = {str(user.id): user for user in users}
-    for record in records:
-        user = editors.get(record["editorId"])
-        record["editorFirstname"] = user.firstname if user else None
-        record["editorLastname"] = user.lastname if user else None
-        record["editorProfileId"] = user.profileId if user else None
-    return records
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
-def collaborators_of(conn: Connection, ticket_id: int) -> list[int]:
-    rel = t.entity_relations.c
-    return list(
-        conn.execute(
-            select(rel.entityB)
-            .where(
-                rel.entityAType == "Ticket",
-                rel.entityA == ticket_id,
-                rel.relationship == "collaborator",
-            )
-            .order_by(rel.entityB)
-        ).scalars()
-    )
+def fetch_one(conn: Connection, ticket_id: int) -> dict[str, Any] | None:
+    """The record of one ticket for `ticket`, or None."""
+    found = fetch(conn, _BY_ID, {"ticket_id": ticket_id})
+    return found[0] if found else None
+
+
+def fetch_many(conn: Connection, ticket_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """The records of several tickets for `ticket`, by id (missing ids left out)."""
+    found = fetch(conn, _BY_IDS, {"ticket_ids": sorted(ticket_ids)})
+    return {record["id"]: record for record in found}
 
 
 def milestone_progress(conn: Connection, milestone_id: int, project_id: int) -> tuple[int, int]:
@@ -229,17 +239,12 @@ def percent(done: int, total: int) -> float | int:
 
 
 def ticket(conn: Connection, row: dict[str, Any]) -> Ticket:
-    """The full getTicket shape for a record from `fetch`."""
+    """The full getTicket shape for a record from `fetch_one`."""
     done = total = None
     done_percent = None
     if row["type"] == "milestone":
         done, total = milestone_progress(conn, row["id"], row["projectId"])
         done_percent = percent(done, total)
-    children = list(
-        conn.execute(
-            select(tk.id).where(tk.dependingTicketId == row["id"]).order_by(tk.id)
-        ).scalars()
-    )
     return {
         "id": row["id"],
         "headline": row["headline"],
@@ -285,8 +290,8 @@ def ticket(conn: Connection, row: dict[str, Any]) -> Ticket:
         "milestoneColor": row["milestoneColor"],
         "editorProfileId": row["editorProfileId"],
         "bookedHours": num(row["bookedHours"]),
-        "children": children,
-        "collaborators": collaborators_of(conn, row["id"]),
+        "children": ids_of(row["children"]),
+        "collaborators": ids_of(row["collaborators"]),
         "modified": fmt_date(row["modified"]),
         "version": row["version"],
     }

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import Integer, and_, cast, delete, func, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, cast, delete, func, insert, or_, select, update
 
 from milepost.services import attachments, labels, ticket_rows, webhooks
 from milepost.services.errors import Forbidden, InvalidParams, NotFound
-from milepost.services.operations import Context, operation
+from milepost.services.operations import Context, answers_together, operation
 from milepost.services.scope import visible_projects
 from milepost.services.ticket_rows import Ticket, TicketRow, tk
 from milepost.services.values import Int64, limit_text, parse_date, with_time
 from milepost.services.versions import checked_update
 from milepost.storage import tables as t
-from milepost.storage.database import insert_id
 
 MAX_HEADLINE = 255
 MAX_TEXT = 1_000_000
@@ -190,8 +189,10 @@ def _load(ctx: Context, ticket_id: int) -> Any:
 
 
 def _read(ctx: Context, ticket_id: int) -> Ticket | None:
-    found = ticket_rows.fetch(ctx.conn, ticket_rows.joined_select().where(tk.id == ticket_id))
-    row = found[0] if found else None
+    return _visible(ctx, ticket_rows.fetch_one(ctx.conn, ticket_id))
+
+
+def _visible(ctx: Context, row: dict[str, Any] | None) -> Ticket | None:
     if row is None or not ctx.can("tickets.view", row["projectId"]):
         return None
     return ticket_rows.ticket(ctx.conn, row)
@@ -202,6 +203,13 @@ def get_ticket(ctx: Context, id: int) -> Ticket | Literal[False]:
     """One ticket with every field the edit methods accept, or false when it does not exist
     or lies outside the caller's projects."""
     return _read(ctx, id) or False
+
+
+@answers_together(get_ticket)
+def _get_tickets(ctx: Context, calls: list[dict[str, Any]]) -> list[Ticket | Literal[False]]:
+    """getTicket for the members of a batch, in one query."""
+    rows = ticket_rows.fetch_many(ctx.conn, {call["id"] for call in calls})
+    return [_visible(ctx, rows.get(call["id"])) or False for call in calls]
 
 
 @operation("Tickets.Tickets.getAll", permission="tickets.view")
@@ -417,14 +425,34 @@ def find_ticket(
 # -- writing ---------------------------------------------------------------------------
 
 
+# The write path's statements are built once: executing a constant statement skips the
+# cache-key generation SQLAlchemy does for a statement built per call, which costs
+# several times more than the SQL itself.
+_PROJECT_EXISTS = select(t.projects.c.id).where(t.projects.c.id == bindparam("id"))
+_USER_EXISTS = select(t.users.c.id).where(t.users.c.id == bindparam("id"))
+_USERS_FOUND = select(t.users.c.id).where(t.users.c.id.in_(bindparam("ids", expanding=True)))
+_SPRINT_IN_PROJECT = select(t.sprints.c.id).where(
+    t.sprints.c.id == bindparam("id"), t.sprints.c.projectId == bindparam("project")
+)
+_TYPE_IN_PROJECT = select(tk.type).where(
+    tk.id == bindparam("id"), tk.projectId == bindparam("project")
+)
+_INSERT_TICKET = insert(t.tickets)
+_INSERT_RELATION = insert(t.entity_relations)
+_DELETE_COLLABORATORS = delete(t.entity_relations).where(
+    t.entity_relations.c.entityAType == "Ticket",
+    t.entity_relations.c.entityA == bindparam("ticket"),
+    t.entity_relations.c.relationship == "collaborator",
+)
+
+
 def _project_for_write(ctx: Context, project_id: Any, permission: str, param: str) -> int:
     if not project_id:
         raise InvalidParams(
             f"param `{param}`: project id is not set", param=param, expected="a project id"
         )
     ctx.authorize(permission, project_id)
-    exists = ctx.conn.execute(select(t.projects.c.id).where(t.projects.c.id == project_id)).first()
-    if exists is None:
+    if ctx.conn.execute(_PROJECT_EXISTS, {"id": project_id}).first() is None:
         raise InvalidParams(f"param `{param}`: no project {project_id}", param=param)
     return int(project_id)
 
@@ -499,10 +527,7 @@ def _user_ref(ctx: Context, value: Any, param: str) -> str:
     text = "" if value in (None, "", "0", 0) else str(value).strip()
     if not text:
         return ""
-    if (
-        not text.isdigit()
-        or not ctx.conn.execute(select(t.users.c.id).where(t.users.c.id == int(text))).first()
-    ):
+    if not text.isdigit() or not ctx.conn.execute(_USER_EXISTS, {"id": int(text)}).first():
         raise InvalidParams(
             f"param `{param}`: no user {value!r}", param=param, expected="a user id"
         )
@@ -512,9 +537,7 @@ def _user_ref(ctx: Context, value: Any, param: str) -> str:
 def _sprint_ref(ctx: Context, value: Any, project_id: int, param: str) -> int | None:
     if value in (None, 0, -1):
         return None
-    found = ctx.conn.execute(
-        select(t.sprints.c.id).where(t.sprints.c.id == value, t.sprints.c.projectId == project_id)
-    ).first()
+    found = ctx.conn.execute(_SPRINT_IN_PROJECT, {"id": value, "project": project_id}).first()
     if found is None:
         raise InvalidParams(
             f"param `{param}`: no sprint {value} in project {project_id}",
@@ -529,10 +552,8 @@ def _ticket_ref(
 ) -> int:
     if not value:
         return 0
-    query = select(tk.id).where(tk.id == value, tk.projectId == project_id)
-    if milestone:
-        query = query.where(tk.type == "milestone")
-    if ctx.conn.execute(query).first() is None:
+    found = ctx.conn.execute(_TYPE_IN_PROJECT, {"id": value, "project": project_id}).first()
+    if found is None or (milestone and found.type != "milestone"):
         what = "milestone" if milestone else "ticket"
         raise InvalidParams(
             f"param `{param}`: no {what} {value} in project {project_id}",
@@ -543,21 +564,14 @@ def _ticket_ref(
 
 
 def _collaborators(ctx: Context, ticket_id: int, users: list[int], param: str) -> None:
-    found = set(ctx.conn.execute(select(t.users.c.id).where(t.users.c.id.in_(users))).scalars())
+    found = set(ctx.conn.execute(_USERS_FOUND, {"ids": users}).scalars()) if users else set()
     missing = sorted(set(users) - found)
     if missing:
         raise InvalidParams(f"param `{param}`: no user {missing[0]}", param=param)
-    rel = t.entity_relations.c
-    ctx.conn.execute(
-        delete(t.entity_relations).where(
-            rel.entityAType == "Ticket",
-            rel.entityA == ticket_id,
-            rel.relationship == "collaborator",
-        )
-    )
+    ctx.conn.execute(_DELETE_COLLABORATORS, {"ticket": ticket_id})
     if users:
         ctx.conn.execute(
-            insert(t.entity_relations),
+            _INSERT_RELATION,
             [
                 {
                     "entityA": ticket_id,
@@ -586,17 +600,24 @@ def _create(
             expected="a non-empty headline",
         )
     columns = _columns(ctx, values, project_id, param, milestone)
-    columns.setdefault(
-        "status", labels.first_of_type(labels.status_labels(ctx.conn, project_id), "NEW", 3)
-    )
+    if "status" not in columns:
+        statuses = labels.status_labels(ctx.conn, project_id)
+        columns["status"] = labels.first_of_type(statuses, "NEW", 3)
     columns.setdefault("type", "task")
     columns.update(projectId=project_id, userId=ctx.principal.user_id, modified=ctx.now)
     columns.setdefault("date", ctx.now)
-    ticket_id = insert_id(ctx.conn, insert(t.tickets).values(**columns))
+    ticket_id = _insert(ctx, columns)
     if values.get("collaborators"):
         _collaborators(ctx, ticket_id, values["collaborators"], f"{param}.collaborators")
     _emit(ctx, ticket_id, "created", columns["type"], project_id)
     return ticket_id
+
+
+def _insert(ctx: Context, columns: dict[str, Any]) -> int:
+    key = ctx.conn.execute(_INSERT_TICKET, columns).inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(key[0])
 
 
 @operation("Tickets.Tickets.addTicket", checks="tickets.create", writes=True)

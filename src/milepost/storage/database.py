@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_POOL_SIZE = 40
 
 
 def normalize_url(url: str) -> str:
@@ -41,8 +42,12 @@ class Database:
         self._write_lock = threading.Lock()
         options: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
         if self.is_sqlite:
+            # SQLite connections are cheap to keep and costly to reopen (the PRAGMAs):
+            # keep one for every thread that may run a call at once (the server's thread
+            # pool holds 40), so that a busy server does not open and close overflow
+            # connections on every request.
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
-            options["pool_size"] = pool_size
+            options["pool_size"] = max(pool_size, SQLITE_POOL_SIZE)
             options["max_overflow"] = 32
         else:
             options["pool_size"] = pool_size
@@ -82,7 +87,11 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight to the driver: the statement needs no parameters or result, and going
+        # through `exec_driver_sql` would cost more than the BEGIN itself.
+        conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+            "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        )
 
 
 def insert_id(conn: Connection, statement: Insert) -> int:
