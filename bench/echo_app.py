@@ -21,12 +21,17 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body += message.get("body", b"")
         more = message.get("more_body", False)
     request = orjson.loads(body)
-    answer = orjson.dumps({"jsonrpc": "2.0", "result": request.get("params"), "id": request.get("id")})
+    answer = orjson.dumps(
+        {"jsonrpc": "2.0", "result": request.get("params"), "id": request.get("id")}
+    )
     await send(
         {
             "type": "http.response.start",
             "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(answer)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": answer})

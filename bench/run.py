@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "bench" / "lua" / "scenario.lua"
+# getAll answers are 1.6 MB; this script leaves them unread (see its header).
+UNREAD = ROOT / "bench" / "lua" / "getall.lua"
 PG_ADMIN = os.environ.get("MILEPOST_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 MILEPOST = [sys.executable, "-m", "milepost"]
 
@@ -69,14 +72,64 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+class MemoryWatch:
+    """Samples the resident memory of a server process and its workers every 0.2 s, in
+    a thread, and keeps each process's peak (in MB)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            for pid in _tree(self.pid):
+                rss = _rss_mb(pid)
+                if rss is not None:
+                    self.peaks[pid] = max(rss, self.peaks.get(pid, 0.0))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def worker_peak(self) -> float:
+        """The largest peak among the processes that answer requests (with `--workers N`
+        the parent only supervises, and is left out)."""
+        workers = [peak for pid, peak in self.peaks.items() if pid != self.pid]
+        return max(workers or self.peaks.values() or [0.0])
+
+
+def _tree(pid: int) -> list[int]:
+    found = [pid]
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for child in children:
+            found += _tree(int(child))
+    return found
+
+
+def _rss_mb(pid: int) -> float | None:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
 @contextlib.contextmanager
-def serving(command: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
+def serving(
+    command: list[str], env: dict[str, str], health: str, log: Path
+) -> Iterator[MemoryWatch]:
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    watch = MemoryWatch(process.pid)
     try:
         wait_healthy(health, process)
-        yield
+        yield watch
     finally:
+        watch.stop()
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -86,9 +139,10 @@ def serving(command: list[str], env: dict[str, str], health: str, log: Path) -> 
 
 def wrk(url: str, key: str, scenario: str, clients: int, seconds: int, a: int, b: int) -> Figure:
     threads = 1 if clients == 1 else 2
+    script = UNREAD if scenario == "getAll" else SCENARIO
     result = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--latency",
-         "-s", str(SCENARIO), url, "--", key, scenario, str(a), str(b)],
+         "-s", str(script), url, "--", key, scenario, str(a), str(b)],
         capture_output=True, text=True, check=True, timeout=seconds + 60,
     )  # fmt: skip
     match = re.search(
@@ -184,8 +238,20 @@ def database_for(backend: str, folder: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_backend(backend: str, seconds: int, large: int, folder: Path) -> list[Figure]:
-    figures: list[Figure] = []
+SCENARIOS = ("getTicket", "addTicket", "getAll", "batch", "page")
+# With two workers: the calls a second process could speed up (16 clients only).
+SCALE_OUT = ("getTicket", "addTicket", "getAll")
+
+
+@dataclass
+class Run:
+    figures: list[Figure]
+    # Peak resident memory of one answering process, by server set-up, in MB.
+    memory: dict[str, float]
+
+
+def run_backend(backend: str, seconds: int, large: int, folder: Path) -> Run:
+    run = Run([], {})
     env = {**os.environ, "MILEPOST_RATE_LIMIT_PER_MINUTE": "0", "MILEPOST_LOG_LEVEL": "warning"}
     with database_for(backend, folder) as database:
         subprocess.run([*MILEPOST, "init", "--database", database, "--demo"], env=env,
@@ -197,34 +263,59 @@ def run_backend(backend: str, seconds: int, large: int, folder: Path) -> list[Fi
         ).stdout.strip()  # fmt: skip
         list_project, _, _ = seed(database, "getAll: 1,000 tickets", 1000)
         page_project, low, high = seed(database, "paging", 10_000)
+        args = {
+            "getTicket": (low, high),
+            "addTicket": (list_project, 0),
+            "getAll": (list_project, 0),
+            "batch": (low, high),
+            "page": (page_project, high),
+        }
+
+        def measure(scenario: str, clients: int, name: str, a: int, b: int) -> None:
+            figure = wrk(endpoint, key, scenario, clients, seconds, a, b)
+            figure.scenario = name
+            run.figures.append(figure)
+            print(_row(backend, figure, None), flush=True)  # noqa: T201
+
         port = free_port()
         url = f"http://127.0.0.1:{port}"
+        endpoint = url + "/api/jsonrpc"
         command = [*MILEPOST, "serve", "--database", database, "--port", str(port)]
-        with serving(command, env, url + "/health", folder / f"{backend}-serve.log"):
+        with serving(command, env, url + "/health", folder / f"{backend}-serve.log") as watch:
+            check_get_all(endpoint, key, list_project)
             for clients in (1, 16):
-                for scenario, a, b in (
-                    ("getTicket", low, high),
-                    ("addTicket", list_project, 0),
-                    ("getAll", list_project, 0),
-                    ("batch", low, high),
-                    ("page", page_project, high),
-                ):
-                    figure = wrk(url + "/api/jsonrpc", key, scenario, clients, seconds, a, b)
-                    figure.scenario = "page@10k" if scenario == "page" else scenario
-                    figures.append(figure)
-                    print(_row(backend, figure, None), flush=True)  # noqa: T201
+                for scenario in SCENARIOS:
+                    name = "page@10k" if scenario == "page" else scenario
+                    measure(scenario, clients, name, *args[scenario])
+        run.memory["1 worker"] = watch.worker_peak()
+        two = [*command, "--workers", "2"]
+        with serving(two, env, url + "/health", folder / f"{backend}-serve-2.log") as watch:
+            for scenario in SCALE_OUT:
+                measure(scenario, 16, f"{scenario} w2", *args[scenario])
+        run.memory["2 workers"] = watch.worker_peak()
         if large:
             _top_up_project(database, page_project, large)
-            with serving(command, env, url + "/health", folder / f"{backend}-serve-large.log"):
-                high_large = _max_id(database)
+            high_large = _max_id(database)
+            log = folder / f"{backend}-serve-large.log"
+            with serving(command, env, url + "/health", log) as watch:
                 for clients in (1, 16):
-                    for scenario, name in (("getTicket", "getTicket@large"), ("page", "page@large")):
-                        a, b = (low, high_large) if scenario == "getTicket" else (page_project, high_large)
-                        figure = wrk(url + "/api/jsonrpc", key, scenario, clients, seconds, a, b)
-                        figure.scenario = name
-                        figures.append(figure)
-                        print(_row(backend, figure, None), flush=True)  # noqa: T201
-    return figures
+                    measure("getTicket", clients, "getTicket@large", low, high_large)
+                    measure("page", clients, "page@large", page_project, high_large)
+            run.memory[f"{large:,} tickets"] = watch.worker_peak()
+    return run
+
+
+def check_get_all(endpoint: str, key: str, project: int) -> None:
+    """One whole getAll answer, checked: the getAll run does not read its answers."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "leantime.rpc.Tickets.getAll",
+        "params": {"searchCriteria": {"currentProject": project, "status": "all"}},
+    }
+    answer = httpx.post(endpoint, json=body, headers={"x-api-key": key}, timeout=30).json()
+    if len(answer.get("result") or []) != 1000:
+        raise RuntimeError(f"getAll did not answer 1,000 tickets: {str(answer)[:300]}")
 
 
 def _top_up_project(database_url: str, project: int, count: int) -> None:
@@ -281,23 +372,31 @@ def main() -> None:
         folder = Path(tmp)
         echo = run_echo(args.duration, folder)
         echo_rate = {figure.clients: figure.calls_per_second for figure in echo}
-        results = {backend: run_backend(backend, args.duration, args.large, folder)
-                   for backend in backends}  # fmt: skip
+        runs = {backend: run_backend(backend, args.duration, args.large, folder)
+                for backend in backends}  # fmt: skip
     header = (
         "| backend    | scenario         |  c | calls/s   | /echo  | p50 ms  | p99 ms  | errors |\n"
         "|------------|------------------|----|-----------|--------|---------|---------|--------|"
     )
     lines = [header, *(_row("echo", f, None) for f in echo)]
-    for backend, figures in results.items():
-        lines += [_row(backend, f, echo_rate[f.clients]) for f in figures]
-    table = "\n".join(lines)
+    for backend, run in runs.items():
+        lines += [_row(backend, f, echo_rate[f.clients]) for f in run.figures]
+    memory = [
+        f"- {backend}, {setup}: {peak:.0f} MB"
+        for backend, run in runs.items()
+        for setup, peak in run.memory.items()
+    ]
+    table = "\n".join(lines) + "\n\nPeak resident memory of one worker under load:\n\n"
+    table += "\n".join(memory)
     print("\n" + table)  # noqa: T201
     if args.out:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        machine = f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}"
+        cpu = platform.processor() or platform.machine()
+        machine = f"{platform.node()}, {os.cpu_count()} cores, {cpu}"
         args.out.write_text(
             f"# Benchmark results\n\n{stamp} on {machine}; wrk on the same machine; "
-            f"{args.duration} s per figure; calls/s counts each call of a batch.\n\n{table}\n"
+            f"{args.duration} s per figure; calls/s counts each call of a batch; "
+            f"'w2' rows are served by `--workers 2`.\n\n{table}\n"
         )
 
 

@@ -30,6 +30,7 @@ from milepost.services.layer import ServiceLayer
 from milepost.services.operations import collect
 from milepost.services.policies import DeliveryPolicy, Policies, UploadPolicy
 from milepost.services.ratelimit import RateLimiter, counter_for
+from milepost.services.result_cache import ResultCache
 from milepost.services.sessions import SessionPolicy, Sessions
 from milepost.settings import Settings
 from milepost.storage.database import Database
@@ -68,7 +69,13 @@ def build(settings: Settings) -> Milepost:
         ),
         uploads=UploadPolicy(Path(settings.data_dir).resolve(), settings.max_upload_bytes),
     )
-    services = ServiceLayer(database, version=__version__, policies=policies)
+    cache_bytes = int(settings.result_cache_mb * 1024 * 1024)
+    services = ServiceLayer(
+        database,
+        version=__version__,
+        policies=policies,
+        cache=ResultCache(cache_bytes) if cache_bytes > 0 else None,
+    )
     authenticator = Authenticator(database, cache_seconds=settings.auth_cache_seconds)
     services.on_principals_changed.append(authenticator.clear)
     registry = Registry(collect(DOMAINS))
@@ -119,6 +126,7 @@ def create_app(settings: Settings) -> ASGIApp:
         build_server(ToolCatalog(parts.registry), parts.services, version=__version__),
         gate,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
     )
 
     async def health(_request: Request) -> JSONResponse:
@@ -136,7 +144,11 @@ def create_app(settings: Settings) -> ASGIApp:
         parts.database.dispose()
 
     files = FileTransport(
-        parts.services, parts.registry, gate, max_upload_bytes=settings.max_upload_bytes
+        parts.services,
+        parts.registry,
+        gate,
+        max_upload_bytes=settings.max_upload_bytes,
+        body_timeout=settings.body_timeout_seconds,
     )
     site = Starlette(
         routes=[

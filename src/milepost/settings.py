@@ -51,6 +51,9 @@ class Settings:
     data_dir: str = "./milepost-data"
     max_upload_bytes: int = 25 * 1024 * 1024
     auth_cache_seconds: float = 5.0
+    # Encoded answers of large reads (getAll) kept per process while the data is
+    # unchanged (services/result_cache.py); 0 turns the cache off.
+    result_cache_mb: float = 16.0
     # Web sign-in: a session ends after `session_idle_hours` without a request and
     # `session_max_hours` after sign-in; failed sign-ins are throttled per client address
     # and per account over a sliding window of `sign_in_window_minutes`.

@@ -3,7 +3,8 @@
 Two fingerprints taken around calls that must change nothing are compared table by
 table and row by row. Left out: what changes by design on any call, allowed or not
 (audit entries of refused calls, sessions' last-seen time, throttling records,
-idempotency records, the webhook outbox and worker state, credentials' last-used time).
+idempotency records, the webhook outbox and worker state, credentials' last-used time,
+the data revision that any of those writes bumps on SQLite).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ VOLATILE_TABLES = {
     "mp_outbox",
     "mp_webhook_deliveries",
     "mp_webhooks",
+    "mp_revision",
 }
 VOLATILE_COLUMNS = {"lastUsedAt", "last_used_at", "lastlogin"}
 

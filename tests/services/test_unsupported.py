@@ -28,12 +28,14 @@ def readonly(api: Api) -> str:
 
 
 def test_the_module_covers_the_three_groups() -> None:
-    assert len(WIRES) == 43
+    assert len(WIRES) == 56
     for wire in (
         "Users.Users.fetchLdapMembers",  # a feature Milepost lacks
         "Projects.Projects.changeCurrentSessionProject",  # session state
         "Tickets.Tickets.getLastTicketViewUrl",  # a view model
         "Users.Users.createUserInvite",  # outgoing e-mail
+        "Api.Api.setTourActive",  # web-UI state
+        "Menu.Menu.getProjectSelectorViewData",  # a view model
     ):
         assert wire in WIRES
 
@@ -79,3 +81,26 @@ def test_leantime_spellings_reach_them(api: Api) -> None:
         "users.fetchLdapMembers",
     ):
         assert api.error(name).data["reason"] == "not_supported"
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("leantime.rpc.api.randomStr", {"length": 8}),
+        ("leantime.rpc.Api.Api.setTourActive", {"tourActive": True}),
+        ("leantime.rpc.Menu.Menu.getProjectSelectorViewData", {"userId": 1}),
+    ],
+)
+def test_web_ui_helpers_of_api_and_menu_are_not_supported(
+    api: Api, method: str, params: dict[str, object]
+) -> None:
+    response = api.post(
+        {"jsonrpc": "2.0", "id": 11, "method": method, "params": params}, key=api.owner_key
+    )
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["id"] == 11 and "result" not in answer
+    assert answer["error"]["code"] == -32601
+    assert answer["error"]["data"]["reason"] == "not_supported"
+    assert "Leantime's web pages" in answer["error"]["data"]["detail"]

@@ -4,7 +4,9 @@ Every request is authenticated as JSON-RPC requests are, by the same Authenticat
 failed-auth throttle and rate limiter: `x-api-key`, or `Authorization: Bearer` holding
 a key or a personal access token. Without valid credentials the answer is HTTP 401 with
 a JSON-RPC error body (code -32001, `data.reason` as for JSON-RPC), before the MCP SDK
-sees the request; 429 while the address is throttled or the rate limit is used up.
+sees the request; 429 while the address is throttled or the rate limit is used up. The
+body is then read as `/api/jsonrpc` reads it: 413 past the size limit, 408 when it does
+not arrive within the body time-out.
 
 The SDK's session manager then serves the streamable HTTP transport: the initialize
 handshake (protocol revisions 2024-11-05 to 2025-11-25) with `Mcp-Session-Id`
@@ -26,6 +28,7 @@ from starlette.datastructures import Headers
 
 from milepost.mcp.calls import Caller
 from milepost.mcp.server import attach
+from milepost.rpc.body import read_body, replay
 from milepost.rpc.gate import Gate, Refusal
 
 if TYPE_CHECKING:
@@ -50,8 +53,11 @@ class McpEndpoint:
         gate: Gate,
         *,
         max_body_bytes: int,
+        body_timeout: float,
     ) -> None:
         self.gate = gate
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self.sessions = StreamableHTTPSessionManager(
             app=server, json_response=True, max_request_body_size=max_body_bytes
         )
@@ -65,6 +71,12 @@ class McpEndpoint:
         address = scope["client"][0] if scope.get("client") else "unknown"
         try:
             principal, limits = await anyio.to_thread.run_sync(self._admit, headers, address)
+            body = await read_body(
+                receive,
+                max_bytes=self.max_body_bytes,
+                timeout=self.body_timeout,
+                declared=headers.get("content-length", ""),
+            )
         except Refused as refused:
             await _send_json(send, refused.status, refused.body, refused.headers)
             return
@@ -73,7 +85,9 @@ class McpEndpoint:
         if "accept" not in headers:
             # No Accept header means any type (RFC 9110 12.5.1); the SDK wants it spelled out.
             scope["headers"] = [*scope["headers"], (b"accept", b"*/*")]
-        await self.sessions.handle_request(scope, receive, _with_headers(send, limits))
+        await self.sessions.handle_request(
+            scope, replay(body, receive), _with_headers(send, limits)
+        )
 
     def _admit(self, headers: Headers, address: str) -> tuple[Principal, dict[str, str]]:
         """Authenticate and charge the rate limit; raise Refused otherwise. MCP takes

@@ -29,6 +29,7 @@ from milepost.rpc.protocol import (
     parse_error,
     too_deep,
 )
+from milepost.services.result_cache import Encoded
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -224,8 +225,15 @@ def _decode_base64_params(text: str, id_: str | None) -> Any:
         ) from None
 
 
+def _encoded(value: Any) -> orjson.Fragment:
+    """Answers encoded by the service layer (result_cache.py) go out as they are."""
+    if isinstance(value, Encoded):
+        return orjson.Fragment(value.json)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
-    content = b"" if status == 204 else orjson.dumps(body)
+    content = b"" if status == 204 else orjson.dumps(body, default=_encoded)
     raw_headers = [(name.encode(), value.encode()) for name, value in headers.items()]
     if status != 204:
         raw_headers.append((b"content-type", b"application/json"))

@@ -8,7 +8,8 @@ Both authenticate as `/api/jsonrpc` does (x-api-key, Authorization: Bearer, or t
 session cookie with its X-CSRF-Token header), count against the same rate limit, and call
 the same service operations (`upload`, `getFileById`), which make every check. Errors
 are JSON-RPC error bodies (`"id": null`) with an HTTP status: 400 bad input, 401
-credentials, 403 forbidden, 404 not found, 413 too large, 429 throttled.
+credentials, 403 forbidden, 404 not found, 408 an upload that does not arrive within the
+body time-out, 413 too large, 429 throttled.
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from milepost.rpc.body import read_body, replay
 from milepost.rpc.gate import Gate, Refusal
 from milepost.rpc.protocol import error_body
 from milepost.services.errors import NotFound, ServiceError, Unauthenticated
 from milepost.services.layer import CallMeta
 
 if TYPE_CHECKING:
-    from starlette.types import Message
-
     from milepost.rpc.registry import Registry
     from milepost.services.layer import ServiceLayer
     from milepost.services.permissions import Principal
@@ -73,6 +73,7 @@ class FileTransport:
     registry: Registry
     gate: Gate
     max_upload_bytes: int
+    body_timeout: float
 
     def routes(self) -> list[Route]:
         return [
@@ -126,18 +127,13 @@ class FileTransport:
         return principal, self.gate.charge(principal, 1)
 
     async def _read_body(self, request: Request) -> bytes:
-        limit = self.max_upload_bytes + FORM_OVERHEAD
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise self._too_large(int(declared))
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise self._too_large(size)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_body(
+            request.receive,
+            max_bytes=self.max_upload_bytes + FORM_OVERHEAD,
+            timeout=self.body_timeout,
+            declared=request.headers.get("content-length", ""),
+            too_large=self._too_large,
+        )
 
     def _too_large(self, size: int) -> Refused:
         return Refused(413, error_body(-32602, "Invalid params", {
@@ -153,12 +149,10 @@ async def _form_params(request: Request, body: bytes) -> dict[str, Any]:
     """The upload's params from its multipart form, as the RPC method takes them."""
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise _bad_request("send the upload as multipart/form-data", "file")
-
-    async def replay() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
     try:
-        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+        form = await Request(request.scope, replay(body, request.receive)).form(
+            max_files=1, max_fields=10
+        )
     except Exception as error:  # the multipart parser's own errors
         raise _bad_request(f"the multipart form could not be read: {error}") from None
     try:

@@ -282,6 +282,7 @@ class Dispatcher:
             address=info.address,
             idempotency_key=info.idempotency_key,
             page=paging.request_from(params) if method.lists and isinstance(params, dict) else None,
+            encoded=True,
         )
         return _as_sent(principal, self.services.call(method.operation, principal, args, meta))
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from milepost.services.errors import InvalidParams
+from milepost.services.errors import InvalidParams, NotFound
 from milepost.storage import tables as t
 
 if TYPE_CHECKING:
@@ -136,12 +136,38 @@ def item(ctx: Context, item_id: int, board_type: str, box: str | None = None) ->
     return ctx.conn.execute(query).first()
 
 
+def missing(param: str, expected: str) -> InvalidParams:
+    """The error for a required param left out (Leantime's words, then what it takes)."""
+    return InvalidParams(f"Required Parameter Missing: {param}", param=param, expected=expected)
+
+
+def authorized(ctx: Context, row: Any, permission: str, not_found: str) -> Any:
+    """`row` (a board or an item, with its `projectId`) once the caller holds
+    `permission` in its project; NotFound(`not_found`) for no row, or one in a project
+    the caller cannot see."""
+    if row is None or not ctx.can_access_project(row.projectId):
+        raise NotFound(not_found)
+    ctx.authorize(permission, row.projectId)
+    return row
+
+
+def writable_board(
+    ctx: Context, board_id: Any, board_type: str, permission: str, param: str, *, noun: str
+) -> Any:
+    """The board of that type once the caller holds `permission` in its project;
+    InvalidParams without an id, NotFound for a board the caller cannot see. `noun`
+    names the board in messages ('goal board')."""
+    if board_id in (None, 0):
+        article = "an" if noun[:1] in ("a", "e", "i", "o", "u") else "a"
+        raise missing(param, f"{article} {noun} id")
+    row = board(ctx, int(board_id), board_type)
+    return authorized(ctx, row, permission, f"no {noun} {board_id}")
+
+
 def project_for_write(ctx: Context, value: Any, permission: str, param: str) -> int:
     """The project a new entity goes into, once the caller holds `permission` there."""
     if value in (None, "", 0):
-        raise InvalidParams(
-            f"Required Parameter Missing: {param}", param=param, expected="a project id"
-        )
+        raise missing(param, "a project id")
     ctx.authorize(permission, int(value))
     exists = ctx.conn.execute(select(t.projects.c.id).where(t.projects.c.id == int(value)))
     if exists.first() is None:

@@ -76,7 +76,8 @@ def _project_of(ctx: Context, module: str, entity_id: int) -> int:
     return int(project_id)
 
 
-def _comment(row: Any) -> Comment:
+def shape(row: Any) -> Comment:
+    """A row of `comment_select()` as the comment methods answer it."""
     date = fmt_date(row.date)
     return {
         "id": row.id,
@@ -112,14 +113,15 @@ def get_comments(
     ctx.authorize("comments.view", project_id)
     order = cc.date.asc() if commentOrder == 1 else cc.date.desc()
     rows = ctx.conn.execute(
-        _select()
+        comment_select()
         .where(cc.module == module, cc.moduleId == entityId, cc.commentParent == parent)
         .order_by(order, cc.id.asc() if commentOrder == 1 else cc.id.desc())
     )
-    return [_comment(row) for row in rows]
+    return [shape(row) for row in rows]
 
 
-def _select() -> Any:
+def comment_select() -> Any:
+    """Comments with their author's name, picture and last change joined in."""
     u = t.users.c
     return select(
         t.comments, u.firstname, u.lastname, u.profileId, u.modified.label("userModified")
@@ -193,14 +195,16 @@ def add_comment(
             modified=ctx.now,
         ),
     )
-    _emit(ctx, comment_id, "created", project_id)
+    emit(ctx, comment_id, "created", project_id)
     return True
 
 
-def _emit(ctx: Context, comment_id: int, action: str, project_id: int) -> None:
+def emit(ctx: Context, comment_id: int, action: str, project_id: int) -> None:
+    """Tell webhook listeners that a comment changed."""
+
     def data() -> Comment | None:
-        row = ctx.conn.execute(_select().where(cc.id == comment_id)).first()
-        return None if row is None else _comment(row)
+        row = ctx.conn.execute(comment_select().where(cc.id == comment_id)).first()
+        return None if row is None else shape(row)
 
     webhooks.emit(ctx, "comment", action, comment_id, project_id=project_id, data=data)
 
@@ -229,7 +233,7 @@ def edit_comment(ctx: Context, values: CommentValues, id: int) -> bool:
         ctx, t.comments, row.id, {"text": text, "modified": ctx.now},
         expected_version=None, what="comment",
     )  # fmt: skip
-    _emit(ctx, row.id, "updated", project_id)
+    emit(ctx, row.id, "updated", project_id)
     return True
 
 
@@ -238,17 +242,12 @@ def delete_comment(ctx: Context, commentId: int) -> bool:
     """Delete a comment and its replies. Authors delete their own comments; deleting
     someone else's needs comments.moderate in the project. Returns true."""
     row, project_id = _modifiable(ctx, commentId)
-    _emit(ctx, row.id, "deleted", project_id)
-    ctx.conn.execute(
-        delete(t.comments).where(
-            or_(
-                cc.id == row.id,
-                and_(
-                    cc.commentParent == row.id,
-                    cc.module == row.module,
-                    cc.moduleId == row.moduleId,
-                ),
-            )
-        )
-    )
+    emit(ctx, row.id, "deleted", project_id)
+    delete_thread(ctx, row)
     return True
+
+
+def delete_thread(ctx: Context, row: Any) -> None:
+    """Delete the comment `row` and the replies to it."""
+    replies = and_(cc.commentParent == row.id, cc.module == row.module, cc.moduleId == row.moduleId)
+    ctx.conn.execute(delete(t.comments).where(or_(cc.id == row.id, replies)))

@@ -10,14 +10,22 @@ Ticket, relationship 'tracked_by').
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import select
 
-from milepost.services import labels, webhooks
-from milepost.services.boards import board, decimal_text, half_up, number, zulu
-from milepost.services.errors import InvalidParams, NotFound
+from milepost.services import boards, labels, webhooks
+from milepost.services.boards import authorized, decimal_text, half_up, missing, number, zulu
+from milepost.services.canvas_rows import (
+    ItemBody,
+    ItemKey,
+    PolledKey,
+    item_select,
+    item_values,
+    pick,
+)
 from milepost.services.scope import visible_projects
 from milepost.services.values import fmt_date, num
 from milepost.storage import tables as t
@@ -45,20 +53,9 @@ class MilestoneChip(TypedDict):
     percentDone: int
 
 
-class Goal(TypedDict):
+class Goal(ItemKey, ItemBody):
     """A goal as Leantime lists a board's items, with its milestones and progress."""
 
-    id: int
-    description: str
-    assumptions: str
-    data: str
-    conclusion: str
-    box: str
-    author: int | None
-    created: str | None
-    modified: str | None
-    canvasId: int
-    sortindex: int | None
     status: str
     relates: str
     milestoneId: str
@@ -96,22 +93,14 @@ class Goal(TypedDict):
     version: int
 
 
-class PolledGoal(TypedDict):
+class _PolledGoalKey(PolledKey):
+    title: str
+
+
+class PolledGoal(_PolledGoalKey, ItemBody):
     """A goal as the poll methods answer it: dates in ISO 8601 UTC; `id` is
     "<id>-<modified>" in pollForUpdatedGoals."""
 
-    id: int | str
-    description: str
-    title: str
-    assumptions: str
-    data: str
-    conclusion: str
-    box: str
-    author: int | None
-    created: str | None
-    modified: str | None
-    canvasId: int
-    sortindex: int | None
     status: str
     relates: str
     milestoneId: str
@@ -138,104 +127,49 @@ class PolledGoal(TypedDict):
     projectId: int
 
 
-_TEXT = ("description", "assumptions", "data", "conclusion", "box", "status", "relates")
-_MORE_TEXT = ("data1", "data2", "data3", "data4", "data5", "setting", "metricType", "action")
+# The texts a goal answers with '' rather than null, and its metrics (DECIMAL strings).
+_TEXTS = (
+    *("description", "assumptions", "data", "conclusion", "box", "status", "relates"),
+    *("milestoneId", "title", "tags", "setting", "metricType", "action"),
+    *("data1", "data2", "data3", "data4", "data5"),
+)
+_METRICS = ("startValue", "currentValue", "endValue")
 
 
 def goal_select() -> Any:
-    """Goals with their board's project, author and legacy milestone joined in."""
-    author = t.users.alias("author")
-    milestone = t.tickets.alias("legacy_milestone")
-    comments = (
-        select(func.count())
-        .where(t.comments.c.module == COMMENT_MODULE, t.comments.c.moduleId == ci.id)
-        .scalar_subquery()
-    )
-    return (
-        select(
-            t.canvas_items,
-            cv.projectId,
-            cv.title.label("boardTitle"),
-            author.c.firstname.label("authorFirstname"),
-            author.c.lastname.label("authorLastname"),
-            author.c.profileId.label("authorProfileId"),
-            milestone.c.headline.label("milestoneHeadline"),
-            milestone.c.editTo.label("milestoneEditTo"),
-            comments.label("commentCount"),
-        )
-        .join(t.canvas, cv.id == ci.canvasId)
-        .outerjoin(author, author.c.id == ci.author)
-        .outerjoin(
-            milestone,
-            cast(milestone.c.id, String) == ci.milestoneId,
-        )
-        .where(cv.type == BOARD_TYPE, ci.box == BOX)
-    )
+    """Goals with their board's project and title, author, legacy milestone and comment
+    count joined in."""
+    return item_select(BOARD_TYPE, COMMENT_MODULE).where(ci.box == BOX)
 
 
-def _common(row: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {field: getattr(row, field) or "" for field in _TEXT}
-    values.update({field: getattr(row, field) or "" for field in _MORE_TEXT})
-    values.update(
-        id=row.id,
-        author=row.author,
-        canvasId=row.canvasId,
-        sortindex=row.sortindex,
-        milestoneId=row.milestoneId or "",
-        parent=row.parent,
-        title=row.title or "",
-        tags=row.tags or "",
-        kpi=row.kpi,
-        startValue=decimal_text(row.startValue),
-        currentValue=decimal_text(row.currentValue),
-        endValue=decimal_text(row.endValue),
-        impact=row.impact,
-        effort=row.effort,
-        probability=row.probability,
-        assignedTo=row.assignedTo,
-        projectId=row.projectId,
-    )
+def _values(row: Any, date: Callable[[dt.datetime | None], str | None]) -> dict[str, Any]:
+    values = item_values(row, date)
+    values.update({field: values[field] or "" for field in _TEXTS})
+    values.update({field: decimal_text(values[field]) for field in _METRICS})
+    values.update(startDate=date(row.startDate), endDate=date(row.endDate))
     return values
 
 
 def goal(row: Any, chips: list[MilestoneChip], rolled_up: float | None) -> Goal:
     """The list shape of a row of `goal_select()`; `rolled_up` replaces currentValue."""
-    values = _common(row)
+    values = _values(row, fmt_date)
     current = number(row.currentValue) if rolled_up is None else rolled_up
     if rolled_up is not None:
         values["currentValue"] = decimal_text(rolled_up)
     values.update(
-        created=fmt_date(row.created),
-        modified=fmt_date(row.modified),
-        startDate=fmt_date(row.startDate),
-        endDate=fmt_date(row.endDate),
-        authorFirstname=row.authorFirstname,
-        authorLastname=row.authorLastname,
-        authorProfileId=row.authorProfileId,
-        milestoneHeadline=row.milestoneHeadline,
-        milestoneEditTo=fmt_date(row.milestoneEditTo),
-        commentCount=int(row.commentCount or 0),
         percentDone=0,
         milestones=chips,
         goalProgress=progress(row.startValue, current, row.endValue),
-        version=row.version,
     )
-    return {key: values[key] for key in Goal.__annotations__}  # type: ignore[return-value]
+    return pick(values, Goal)
 
 
 def polled(row: Any, updated: bool) -> PolledGoal:
     """The poll shape of a row of `goal_select()`."""
-    values = _common(row)
-    values.update(
-        created=zulu(row.created),
-        modified=zulu(row.modified),
-        startDate=zulu(row.startDate),
-        endDate=zulu(row.endDate),
-    )
+    values = _values(row, zulu)
     if updated:
         values["id"] = f"{row.id}-{fmt_date(row.modified) or ''}"
-    order = PolledGoal.__annotations__
-    return {key: values[key] for key in order}  # type: ignore[return-value]
+    return pick(values, PolledGoal)
 
 
 def progress(start: Any, current: float, end: Any) -> float:
@@ -404,27 +338,13 @@ def writable(ctx: Context, goal_id: Any, permission: str, param: str) -> Any:
     """The goal row once the caller holds `permission` in its project (-32002 for a goal
     the caller cannot see)."""
     if goal_id is None:
-        raise InvalidParams(
-            f"Required Parameter Missing: {param}", param=param, expected="a goal id"
-        )
-    row = load(ctx, goal_id)
-    if row is None or not ctx.can_access_project(row.projectId):
-        raise NotFound(f"no goal {goal_id}")
-    ctx.authorize(permission, row.projectId)
-    return row
+        raise missing(param, "a goal id")
+    return authorized(ctx, load(ctx, goal_id), permission, f"no goal {goal_id}")
 
 
 def writable_board(ctx: Context, board_id: Any, permission: str, param: str) -> Any:
     """The goal board row once the caller holds `permission` in its project."""
-    if board_id in (None, 0):
-        raise InvalidParams(
-            f"Required Parameter Missing: {param}", param=param, expected="a goal board id"
-        )
-    row = board(ctx, int(board_id), BOARD_TYPE)
-    if row is None or not ctx.can_access_project(row.projectId):
-        raise NotFound(f"no goal board {board_id}")
-    ctx.authorize(permission, row.projectId)
-    return row
+    return boards.writable_board(ctx, board_id, BOARD_TYPE, permission, param, noun="goal board")
 
 
 def shaped(ctx: Context, rows: list[Any]) -> list[Goal]:

@@ -12,17 +12,14 @@ with the comments they answer; deleting a comment deletes its replies.
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import func, insert, select
 
-from sqlalchemy import and_, delete, func, insert, or_, select
-
-from milepost.services import webhooks
+from milepost.services import comments
 from milepost.services.boards import whole
 from milepost.services.comments import Comment
 from milepost.services.errors import InvalidParams, NotFound
 from milepost.services.idea_rows import COMMENT_MODULE, viewable_item, writable_item
 from milepost.services.operations import Context, operation
-from milepost.services.values import fmt_date
 from milepost.storage import tables as t
 from milepost.storage.database import insert_id
 
@@ -39,33 +36,6 @@ def _module(module: str) -> None:
         )
 
 
-def _select() -> Any:
-    u = t.users.c
-    return select(
-        t.comments, u.firstname, u.lastname, u.profileId, u.modified.label("userModified")
-    ).outerjoin(t.users, u.id == cc.userId)
-
-
-def _comment(row: Any) -> Comment:
-    date = fmt_date(row.date)
-    return {
-        "id": row.id,
-        "module": row.module,
-        "text": row.text,
-        "date": date,
-        "rawDate": date,
-        "timelineDate": f"{row.date.year},{row.date.month:02},{row.date.day}" if row.date else None,
-        "moduleId": row.moduleId,
-        "userId": row.userId,
-        "commentParent": row.commentParent,
-        "status": row.status,
-        "firstname": row.firstname,
-        "lastname": row.lastname,
-        "profileId": row.profileId,
-        "userModified": fmt_date(row.userModified),
-    }
-
-
 @operation("Ideas.Ideas.getIdeaComments")
 def get_idea_comments(ctx: Context, module: str, entityId: int) -> list[Comment]:
     """The comments on an idea (module 'idea'), replies included, newest first. Empty
@@ -73,9 +43,10 @@ def get_idea_comments(ctx: Context, module: str, entityId: int) -> list[Comment]
     _module(module)
     if viewable_item(ctx, entityId) is None:
         return []
-    query = _select().where(cc.module == COMMENT_MODULE, cc.moduleId == entityId)
+    query = comments.comment_select().where(cc.module == COMMENT_MODULE, cc.moduleId == entityId)
     query = query.order_by(cc.date.desc(), cc.id.desc())
-    return [_comment(row) for row in ctx.conn.execute(ctx.page_query(query, cc.id, cc.modified))]
+    rows = ctx.conn.execute(ctx.page_query(query, cc.id, cc.modified))
+    return [comments.shape(row) for row in rows]
 
 
 @operation("Ideas.Ideas.countIdeaComments")
@@ -112,14 +83,6 @@ def _parent(ctx: Context, value: int | str | None, idea_id: int) -> int:
     return parent
 
 
-def _emit(ctx: Context, comment_id: int, action: str, project_id: int) -> None:
-    def data() -> Comment | None:
-        row = ctx.conn.execute(_select().where(cc.id == comment_id)).first()
-        return None if row is None else _comment(row)
-
-    webhooks.emit(ctx, "comment", action, comment_id, project_id=project_id, data=data)
-
-
 @operation("Ideas.Ideas.addIdeaComment", writes=True)
 def add_idea_comment(
     ctx: Context,
@@ -149,7 +112,7 @@ def add_idea_comment(
             status="", modified=ctx.now,
         ),
     )  # fmt: skip
-    _emit(ctx, comment_id, "created", row.projectId)
+    comments.emit(ctx, comment_id, "created", row.projectId)
     return str(comment_id)
 
 
@@ -167,16 +130,5 @@ def remove_idea_comment(ctx: Context, commentId: int) -> None:
     idea = writable_item(
         ctx, row.moduleId, "comments.create" if own else "comments.moderate", "commentId"
     )
-    ctx.conn.execute(
-        delete(t.comments).where(
-            or_(
-                cc.id == row.id,
-                and_(
-                    cc.commentParent == row.id,
-                    cc.module == COMMENT_MODULE,
-                    cc.moduleId == row.moduleId,
-                ),
-            )
-        )
-    )
-    _emit(ctx, row.id, "deleted", idea.projectId)
+    comments.delete_thread(ctx, row)
+    comments.emit(ctx, row.id, "deleted", idea.projectId)

@@ -4,13 +4,16 @@ access checks every idea method makes (see ideas.py for the domain's rules).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any, TypedDict
 
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import delete, select
 
-from milepost.services import attachments
-from milepost.services.boards import board, item, zulu
-from milepost.services.errors import InvalidParams, NotFound
+from milepost.services import attachments, boards
+from milepost.services.boards import authorized, board, item, missing, zulu
+from milepost.services.canvas_rows import ItemBody, ItemKey, PolledKey, item_values, pick
+from milepost.services.canvas_rows import item_select as item_select_of
 from milepost.services.operations import Context
 from milepost.services.values import fmt_date
 from milepost.storage import tables as t
@@ -43,20 +46,9 @@ class IdeaBoard(TypedDict):
     version: int
 
 
-class IdeaItem(TypedDict):
+class IdeaItem(ItemKey, ItemBody):
     """An idea as a board lists it: its column (`box`), texts, milestone and comment count."""
 
-    id: int
-    description: str
-    assumptions: str
-    data: str
-    conclusion: str
-    box: str
-    author: int | None
-    created: str | None
-    modified: str | None
-    canvasId: int
-    sortindex: int | None
     milestoneId: str
     authorFirstname: str | None
     authorLastname: str | None
@@ -70,20 +62,9 @@ class IdeaItem(TypedDict):
     version: int
 
 
-class IdeaDetail(TypedDict):
+class IdeaDetail(ItemKey, ItemBody):
     """One idea as getIdeaItem answers it."""
 
-    id: int
-    description: str
-    assumptions: str
-    data: str
-    conclusion: str
-    box: str
-    author: int | None
-    created: str | None
-    modified: str | None
-    canvasId: int
-    sortindex: int | None
     status: str
     tags: str
     milestoneId: str
@@ -110,21 +91,10 @@ class NewIdea(TypedDict):
     milestoneId: str
 
 
-class PolledIdea(TypedDict):
+class PolledIdea(PolledKey, ItemBody):
     """An idea as the poll methods answer it: dates in ISO 8601 UTC; `id` is
     "<id>-<modified>" in pollForUpdatedIdeas."""
 
-    id: int | str
-    description: str
-    assumptions: str
-    data: str
-    conclusion: str
-    box: str
-    author: int | None
-    created: str | None
-    modified: str | None
-    canvasId: int
-    sortindex: int | None
     status: str
     tags: str
     milestoneId: str
@@ -158,84 +128,31 @@ def shape_board(row: Any) -> IdeaBoard:
 
 
 def item_select() -> Any:
-    """Ideas with their board's project, author, milestone and comment count."""
-    author = t.users.alias("author")
-    milestone = t.tickets.alias("milestone")
-    comments = (
-        select(func.count())
-        .where(t.comments.c.module == COMMENT_MODULE, t.comments.c.moduleId == ci.id)
-        .scalar_subquery()
-    )
-    return (
-        select(
-            t.canvas_items,
-            cv.projectId,
-            author.c.firstname.label("authorFirstname"),
-            author.c.lastname.label("authorLastname"),
-            author.c.profileId.label("authorProfileId"),
-            milestone.c.headline.label("milestoneHeadline"),
-            milestone.c.editTo.label("milestoneEditTo"),
-            comments.label("commentCount"),
-        )
-        .join(t.canvas, cv.id == ci.canvasId)
-        .outerjoin(author, author.c.id == ci.author)
-        .outerjoin(milestone, cast(milestone.c.id, String) == ci.milestoneId)
-        .where(cv.type == BOARD_TYPE)
-    )
+    """Ideas with their board's project and title, author, milestone and comment count."""
+    return item_select_of(BOARD_TYPE, COMMENT_MODULE)
 
 
-def _values(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "description": row.description,
-        "assumptions": row.assumptions,
-        "data": row.data,
-        "conclusion": row.conclusion,
-        "box": row.box if row.box not in ("", "0") else "idea",
-        "author": row.author,
-        "created": fmt_date(row.created),
-        "modified": fmt_date(row.modified),
-        "canvasId": row.canvasId,
-        "sortindex": row.sortindex,
-        "status": row.status,
-        "tags": row.tags,
-        "milestoneId": row.milestoneId,
-        "projectId": row.projectId,
-        "version": row.version,
-    }
+def _values(row: Any, date: Callable[[dt.datetime | None], str | None]) -> dict[str, Any]:
+    values = item_values(row, date)
+    values["box"] = row.box if row.box not in ("", "0") else "idea"
+    return values
 
 
 def shape_item(row: Any) -> IdeaItem:
-    values = _values(row)
-    values.update(
-        authorFirstname=row.authorFirstname,
-        authorLastname=row.authorLastname,
-        authorProfileId=row.authorProfileId,
-        milestoneHeadline=row.milestoneHeadline,
-        milestoneEditTo=fmt_date(row.milestoneEditTo),
-        status=row.status or "idea",
-        commentCount=int(row.commentCount or 0),
-    )
-    return {key: values[key] for key in IdeaItem.__annotations__}  # type: ignore[return-value]
+    values = _values(row, fmt_date)
+    values["status"] = row.status or "idea"
+    return pick(values, IdeaItem)
 
 
 def shape_detail(row: Any) -> IdeaDetail:
-    values = _values(row)
-    values.update(
-        authorFirstname=row.authorFirstname,
-        authorLastname=row.authorLastname,
-        milestoneHeadline=row.milestoneHeadline,
-        milestoneEditTo=fmt_date(row.milestoneEditTo),
-    )
-    return {key: values[key] for key in IdeaDetail.__annotations__}  # type: ignore[return-value]
+    return pick(_values(row, fmt_date), IdeaDetail)
 
 
 def shape_polled(row: Any, updated: bool) -> PolledIdea:
-    values = _values(row)
-    values.update(created=zulu(row.created), modified=zulu(row.modified))
+    values = _values(row, zulu)
     if updated:
         values["id"] = f"{row.id}-{fmt_date(row.modified) or ''}"
-    return {key: values[key] for key in PolledIdea.__annotations__}  # type: ignore[return-value]
+    return pick(values, PolledIdea)
 
 
 def viewable_board(ctx: Context, board_id: int) -> Any:
@@ -244,15 +161,7 @@ def viewable_board(ctx: Context, board_id: int) -> Any:
 
 
 def writable_board(ctx: Context, board_id: Any, permission: str, param: str) -> Any:
-    if board_id in (None, 0):
-        raise InvalidParams(
-            f"Required Parameter Missing: {param}", param=param, expected="an idea board id"
-        )
-    row = board(ctx, int(board_id), BOARD_TYPE)
-    if row is None or not ctx.can_access_project(row.projectId):
-        raise NotFound(f"no idea board {board_id}")
-    ctx.authorize(permission, row.projectId)
-    return row
+    return boards.writable_board(ctx, board_id, BOARD_TYPE, permission, param, noun="idea board")
 
 
 def viewable_item(ctx: Context, item_id: int) -> Any:
@@ -264,14 +173,9 @@ def viewable_item(ctx: Context, item_id: int) -> Any:
 def writable_item(ctx: Context, item_id: Any, permission: str, param: str) -> Any:
     """The idea row once the caller holds `permission` in its project."""
     if item_id in (None, 0):
-        raise InvalidParams(
-            f"Required Parameter Missing: {param}", param=param, expected="an idea id"
-        )
+        raise missing(param, "an idea id")
     row = item(ctx, int(item_id), BOARD_TYPE)
-    if row is None or not ctx.can_access_project(row.projectId):
-        raise NotFound(f"no idea {item_id}")
-    ctx.authorize(permission, row.projectId)
-    return row
+    return authorized(ctx, row, permission, f"no idea {item_id}")
 
 
 def remove_items(ctx: Context, item_ids: list[int]) -> None:

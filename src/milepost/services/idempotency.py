@@ -13,7 +13,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from milepost.services.errors import Conflict, InvalidParams
 from milepost.storage import tables as t
@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 
 MAX_KEY_LENGTH = 255
 MISSING: Any = object()
+
+# Built once: a constant statement skips SQLAlchemy's per-call cache-key work.
+_STORED = select(t.idempotency.c.requestHash, t.idempotency.c.result).where(
+    t.idempotency.c.scope == bindparam("scope"), t.idempotency.c.key == bindparam("key")
+)
+_INSERT_RECORD = insert(t.idempotency)
 
 
 def scope_of(principal: Principal) -> str:
@@ -48,11 +54,7 @@ def check_key(key: str) -> str:
 
 def replay(conn: Connection, scope: str, key: str, digest: str) -> Any:
     """The stored result for this key, or MISSING; Conflict if the request differs."""
-    row = conn.execute(
-        select(t.idempotency.c.requestHash, t.idempotency.c.result).where(
-            t.idempotency.c.scope == scope, t.idempotency.c.key == key
-        )
-    ).first()
+    row = conn.execute(_STORED, {"scope": scope, "key": key}).first()
     if row is None:
         return MISSING
     if row.requestHash != digest:
@@ -74,14 +76,15 @@ def store(
     ttl: dt.timedelta,
 ) -> None:
     conn.execute(
-        insert(t.idempotency).values(
-            scope=scope,
-            key=key,
-            requestHash=digest,
-            result=orjson.dumps(result).decode(),
-            createdAt=now,
-            expiresAt=now + ttl,
-        )
+        _INSERT_RECORD,
+        {
+            "scope": scope,
+            "key": key,
+            "requestHash": digest,
+            "result": orjson.dumps(result).decode(),
+            "createdAt": now,
+            "expiresAt": now + ttl,
+        },
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from milepost.storage import tables as t
 
@@ -25,6 +25,9 @@ StatusLabel = TypedDict(
     "StatusLabel",
     {"name": str, "class": str, "statusType": StatusType, "kanbanCol": bool, "sortKey": int},
 )
+
+# A project's status labels by status code, in board order.
+Statuses = dict[int, dict[str, object]]
 
 
 def _label(name: str, css: str, kind: StatusType, kanban: bool, sort: int) -> dict[str, object]:
@@ -62,6 +65,11 @@ TICKET_TYPES: list[str] = ["task", "subtask", "story", "bug"]
 ALL_TYPES: frozenset[str] = frozenset([*TICKET_TYPES, "milestone"])
 
 
+# A project's stored labels (`key`: its `settings_key`). Built once: read on every ticket
+# write, and a constant statement skips SQLAlchemy's per-call cache-key work.
+STORED_LABELS = select(t.settings.c.value).where(t.settings.c.key == bindparam("key"))
+
+
 def settings_key(project_id: int) -> str:
     return f"projectsettings.{project_id}.ticketlabels"
 
@@ -70,9 +78,12 @@ def status_labels(conn: Connection, project_id: int | None) -> dict[int, dict[st
     """The project's labels by status code, in board order."""
     if project_id is None:
         return DEFAULT_STATUS_LABELS
-    stored = conn.execute(
-        select(t.settings.c.value).where(t.settings.c.key == settings_key(project_id))
-    ).scalar()
+    return from_stored(conn.execute(STORED_LABELS, {"key": settings_key(project_id)}).scalar())
+
+
+def from_stored(stored: str | None) -> dict[int, dict[str, object]]:
+    """The labels kept in a project's settings row (`STORED_LABELS`), in board order;
+    Leantime's defaults when the project has none."""
     if not stored:
         return DEFAULT_STATUS_LABELS
     labels = {int(code): label for code, label in orjson.loads(stored).items()}

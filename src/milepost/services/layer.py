@@ -25,6 +25,7 @@ from milepost.services.operations import Context, Operation, operation_of
 from milepost.services.paging import PageRequest
 from milepost.services.permissions import Principal
 from milepost.services.policies import Policies
+from milepost.services.result_cache import ResultCache
 
 if TYPE_CHECKING:
     from milepost.storage.database import Database
@@ -39,17 +40,25 @@ class CallMeta:
     address: str = ""
     idempotency_key: str | None = None
     page: PageRequest | None = None
+    # The transport writes JSON and takes an `Encoded` answer as it is.
+    encoded: bool = False
 
 
 class ServiceLayer:
     """Runs operations: one transaction each, declared permissions checked first."""
 
     def __init__(
-        self, database: Database, *, version: str, policies: Policies | None = None
+        self,
+        database: Database,
+        *,
+        version: str,
+        policies: Policies | None = None,
+        cache: ResultCache | None = None,
     ) -> None:
         self.database = database
         self.version = version
         self.policies = policies or Policies()
+        self.cache = cache
         # Called after a commit that changed principals (keys, tokens, memberships);
         # the authenticator hooks its cache invalidation in here.
         self.on_principals_changed: list[Callable[[], None]] = []
@@ -93,9 +102,22 @@ class ServiceLayer:
                 if stored is not idempotency.MISSING:
                     return stored
             self._check_declared(ctx, op, args)
+            cache_key = None
+            if op.cached and self.cache is not None:
+                cache_key = self.cache.key(
+                    op.wire, args, meta.page, principal, self.database.data_version(conn)
+                )
+                hit = self.cache.get(cache_key)
+                if hit is not None:
+                    return hit if meta.encoded else hit.decode()
             result = op.func(ctx, **args)
             if meta.page is not None and isinstance(result, list):
                 result = paging.finish(result, meta.page, ctx.page_result)
+            if cache_key is not None:
+                assert self.cache is not None
+                encoded = self.cache.put(cache_key, result)
+                if meta.encoded:
+                    result = encoded
             if op.writes:
                 if key is not None:
                     idempotency.store(

@@ -57,6 +57,8 @@ class Operation:
     aliases: tuple[str, ...] = ()
     legacy: bool = False
     checks: str | None = None
+    # Whether its encoded answers are kept while the data is unchanged (result_cache.py).
+    cached: bool = False
     # Answers several calls at once (batch members): `many(ctx, [args, ...])` returns one
     # result, or a ServiceError, per call, in order. Set with `@answers_together(...)`.
     many: Callable[..., list[Any]] | None = None
@@ -84,6 +86,7 @@ def operation(
     aliases: Iterable[str] = (),
     legacy: bool = False,
     checks: str | None = None,
+    cached: bool = False,
 ) -> Callable[[F], F]:
     """Mark a service function as a public operation.
 
@@ -92,8 +95,13 @@ def operation(
     parameter `project`. Leave `permission` out when the function checks for itself
     after loading the entity, and name what it checks in `checks` instead (used to
     list the method only to callers who could pass). `legacy` marks methods Leantime
-    3.9 no longer exposes but integrations still call.
+    3.9 no longer exposes but integrations still call. `cached` keeps the encoded
+    answers of a read whose result depends only on the database, its arguments and
+    the caller (see result_cache.py).
     """
+
+    if cached and writes:
+        raise TypeError(f"{wire} writes; only reads are cached")
 
     def mark(func: F) -> F:
         for key in (permission, checks):
@@ -102,7 +110,9 @@ def operation(
         setattr(
             func,
             _ATTRIBUTE,
-            Operation(func, wire, permission, project, writes, tuple(aliases), legacy, checks),
+            Operation(
+                func, wire, permission, project, writes, tuple(aliases), legacy, checks, cached
+            ),
         )
         return func
 

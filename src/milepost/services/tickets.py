@@ -212,7 +212,7 @@ def _get_tickets(ctx: Context, calls: list[dict[str, Any]]) -> list[Ticket | Lit
     return [_visible(ctx, rows.get(call["id"])) or False for call in calls]
 
 
-@operation("Tickets.Tickets.getAll", permission="tickets.view")
+@operation("Tickets.Tickets.getAll", permission="tickets.view", cached=True)
 def get_all(
     ctx: Context, searchCriteria: SearchCriteria | None = None, limit: int | None = None
 ) -> list[TicketRow]:
@@ -429,6 +429,11 @@ def find_ticket(
 # cache-key generation SQLAlchemy does for a statement built per call, which costs
 # several times more than the SQL itself.
 _PROJECT_EXISTS = select(t.projects.c.id).where(t.projects.c.id == bindparam("id"))
+# A new ticket needs two things of its project: that it exists, and its status labels
+# (for the default status, or to check the one given); one statement reads both.
+_PROJECT_LABELS = select(t.projects.c.id, labels.STORED_LABELS.scalar_subquery()).where(
+    t.projects.c.id == bindparam("id")
+)
 _USER_EXISTS = select(t.users.c.id).where(t.users.c.id == bindparam("id"))
 _USERS_FOUND = select(t.users.c.id).where(t.users.c.id.in_(bindparam("ids", expanding=True)))
 _SPRINT_IN_PROJECT = select(t.sprints.c.id).where(
@@ -447,14 +452,29 @@ _DELETE_COLLABORATORS = delete(t.entity_relations).where(
 
 
 def _project_for_write(ctx: Context, project_id: Any, permission: str, param: str) -> int:
+    _authorize_project(ctx, project_id, permission, param)
+    if ctx.conn.execute(_PROJECT_EXISTS, {"id": project_id}).first() is None:
+        raise InvalidParams(f"param `{param}`: no project {project_id}", param=param)
+    return int(project_id)
+
+
+def _project_for_create(ctx: Context, project_id: Any, param: str) -> tuple[int, labels.Statuses]:
+    """The project of a new ticket, checked as `_project_for_write` does, and its labels."""
+    _authorize_project(ctx, project_id, "tickets.create", param)
+    found = ctx.conn.execute(
+        _PROJECT_LABELS, {"id": project_id, "key": labels.settings_key(project_id)}
+    ).first()
+    if found is None:
+        raise InvalidParams(f"param `{param}`: no project {project_id}", param=param)
+    return int(project_id), labels.from_stored(found[1])
+
+
+def _authorize_project(ctx: Context, project_id: Any, permission: str, param: str) -> None:
     if not project_id:
         raise InvalidParams(
             f"param `{param}`: project id is not set", param=param, expected="a project id"
         )
     ctx.authorize(permission, project_id)
-    if ctx.conn.execute(_PROJECT_EXISTS, {"id": project_id}).first() is None:
-        raise InvalidParams(f"param `{param}`: no project {project_id}", param=param)
-    return int(project_id)
 
 
 def _columns(
@@ -463,9 +483,12 @@ def _columns(
     project_id: int,
     param: str,
     milestone: str = "milestoneid",
+    *,
+    statuses: labels.Statuses | None = None,
 ) -> dict[str, Any]:
     """Validated column values for the fields present in `values`; `milestone` is the name
-    the caller sent the milestone under (quick adds use their own)."""
+    the caller sent the milestone under (quick adds use their own), `statuses` the
+    project's status labels when the caller has read them already."""
     limit_text(values, "headline", MAX_HEADLINE, param)
     limit_text(values, "tags", 255, param)
     for field in _TEXT_FIELDS:
@@ -493,7 +516,7 @@ def _columns(
             )
         columns["type"] = kind
     if "status" in values and values["status"] is not None:
-        allowed = labels.status_labels(ctx.conn, project_id)
+        allowed = labels.status_labels(ctx.conn, project_id) if statuses is None else statuses
         if values["status"] not in allowed:
             raise InvalidParams(
                 f"param `{param}.status`: expected one of the project's status codes"
@@ -590,19 +613,15 @@ def _collaborators(ctx: Context, ticket_id: int, users: list[int], param: str) -
 def _create(
     ctx: Context, values: dict[str, Any], param: str, milestone: str = "milestoneid"
 ) -> int:
-    project_id = _project_for_write(
-        ctx, values.get("projectId"), "tickets.create", f"{param}.projectId"
-    )
+    project_id, statuses = _project_for_create(ctx, values.get("projectId"), f"{param}.projectId")
     if not (values.get("headline") or "").strip():
         raise InvalidParams(
             "notifications.ticket_save_error_no_headline",
             param=f"{param}.headline",
             expected="a non-empty headline",
         )
-    columns = _columns(ctx, values, project_id, param, milestone)
-    if "status" not in columns:
-        statuses = labels.status_labels(ctx.conn, project_id)
-        columns["status"] = labels.first_of_type(statuses, "NEW", 3)
+    columns = _columns(ctx, values, project_id, param, milestone, statuses=statuses)
+    columns.setdefault("status", labels.first_of_type(statuses, "NEW", 3))
     columns.setdefault("type", "task")
     columns.update(projectId=project_id, userId=ctx.principal.user_id, modified=ctx.now)
     columns.setdefault("date", ctx.now)

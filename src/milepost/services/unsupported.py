@@ -1,9 +1,11 @@
-"""Leantime methods of the Tickets, Projects and Users domains that Milepost does not have.
+"""Leantime methods of the Tickets, Projects, Users, Api and Menu domains that Milepost
+does not have.
 
 Each answers -32601 with `data.reason` "not_supported" and a detail saying why and, where
 there is one, what to call instead; none pretends to work. They fall in three groups:
-web-UI view models and session state with no meaning over an API (the last board
-visited, menu dialogs, dashboard cards, the "current project"), features Milepost lacks
+web-UI view models, helpers and session state with no meaning over an API (the last
+board visited, menu dialogs and menu state, dashboard cards, the "current project", the
+API key form, static assets), features Milepost lacks
 (outgoing e-mail and chat messages, invitations, LDAP, avatars and other images,
 appearance and locale settings), and Leantime 3.8 internals that 3.9 no longer serves.
 
@@ -35,6 +37,8 @@ _INVITES = (
 )
 _IMAGES = "Milepost renders no avatars or profile pictures"
 _LDAP = "Milepost has no LDAP directory connection"
+_UI_STATE = "{what} is state of Leantime's web pages, which Milepost does not keep"
+_PAGE_HELPER = "{what} is a helper of Leantime's web pages with no meaning over an API"
 
 
 # -- Tickets ---------------------------------------------------------------------------
@@ -340,3 +344,105 @@ def import_selected_ldap_users(
 ) -> None:
     """Not supported: Milepost has no LDAP directory connection."""
     raise NotSupported(_LDAP)
+
+
+# -- Api -------------------------------------------------------------------------------
+
+
+@operation("Api.Api.getAPIKeyUser")
+def get_api_key_user(ctx: Context, apiKey: Any = None) -> None:
+    """Not supported: Leantime's own step of checking a key. Milepost checks the key of
+    every call and does not look keys up by their secret; Auth.Auth.getUserId names the
+    caller."""
+    raise NotSupported(
+        "Milepost checks the key of every call itself and looks up no key by its secret;"
+        " Auth.Auth.getUserId answers who the caller is"
+    )
+
+
+@operation("Api.Api.getApiKeyFormValues")
+def get_api_key_form_values(ctx: Context, id: Any = None) -> None:
+    """Not supported: the API key form of Leantime's settings page, a web-UI view model.
+    Read keys with getAPIKeys and a key's projects with getProjectRelationIds."""
+    raise NotSupported(f"getApiKeyFormValues is {_VIEW_MODEL}; use getAPIKeys")
+
+
+@operation("Api.Api.getAllProjects")
+def get_all_projects(ctx: Context) -> None:
+    """Not supported: the project choices of the API key form, a web-UI view model. List
+    projects with Projects.Projects.getAll."""
+    raise NotSupported(f"getAllProjects is {_VIEW_MODEL}; use Projects.Projects.getAll")
+
+
+@operation("Api.Api.getUserStatusOptions")
+def get_user_status_options(ctx: Context) -> None:
+    """Not supported: the status choices of the API key form, a web-UI view model."""
+    raise NotSupported(f"getUserStatusOptions is {_VIEW_MODEL}")
+
+
+@operation("Api.Api.generateFormToken")
+def generate_form_token(ctx: Context) -> None:
+    """Not supported: the anti-forgery token of Leantime's web forms; API calls carry
+    their key or token instead."""
+    raise NotSupported(_PAGE_HELPER.format(what="generateFormToken"))
+
+
+@operation("Api.Api.randomStr")
+def random_str(ctx: Context, length: Any = None, keyspace: Any = None) -> None:
+    """Not supported: a random-string helper of Leantime's web pages; make random
+    strings in the client."""
+    raise NotSupported(_PAGE_HELPER.format(what="randomStr"))
+
+
+@operation("Api.Api.jsonResponse")
+def json_response(ctx: Context, id: Any = None, result: Any = None) -> None:
+    """Not supported: Leantime's internal writer of JSON-RPC answers."""
+    raise NotSupported(_PAGE_HELPER.format(what="jsonResponse"))
+
+
+@operation("Api.Api.getCaseCorrectPathFromManifest")
+def get_case_correct_path_from_manifest(ctx: Context, filepath: Any = None) -> None:
+    """Not supported: a lookup of the static files of Leantime's web pages."""
+    raise NotSupported(_PAGE_HELPER.format(what="getCaseCorrectPathFromManifest"))
+
+
+@operation("Api.Api.resolveStaticAsset")
+def resolve_static_asset(ctx: Context, pathInfo: Any = None, debug: Any = None) -> None:
+    """Not supported: a lookup of the static files of Leantime's web pages."""
+    raise NotSupported(_PAGE_HELPER.format(what="resolveStaticAsset"))
+
+
+@operation("Api.Api.setSubmenuState")
+def set_submenu_state(ctx: Context, submenu: Any = None, state: Any = None) -> None:
+    """Not supported: whether a submenu is open is web-UI state."""
+    raise NotSupported(_UI_STATE.format(what="a submenu's open or closed state"))
+
+
+@operation("Api.Api.setMainMenuState")
+def set_main_menu_state(ctx: Context, state: Any = None) -> None:
+    """Not supported: whether the main menu is open is web-UI state."""
+    raise NotSupported(_UI_STATE.format(what="the main menu's open or closed state"))
+
+
+@operation("Api.Api.setTourActive")
+def set_tour_active(ctx: Context, tourActive: Any = None) -> None:
+    """Not supported: whether the guided tour runs is web-UI state."""
+    raise NotSupported(_UI_STATE.format(what="the guided tour"))
+
+
+# -- Menu ------------------------------------------------------------------------------
+
+
+@operation("Menu.Menu.getProjectSelectorViewData")
+def get_project_selector_view_data(
+    ctx: Context,
+    userId: Any = None,
+    projectSelectFilter: Any = None,
+    currentRoute: Any = None,
+    requestUri: Any = None,
+) -> None:
+    """Not supported: the project selector of Leantime's menu, a web-UI view model. List
+    the caller's projects with Projects.Projects.getProjectsAssignedToUser."""
+    raise NotSupported(
+        f"getProjectSelectorViewData is {_VIEW_MODEL}; use getProjectsAssignedToUser"
+    )

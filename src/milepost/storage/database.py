@@ -11,6 +11,7 @@ the busy timeout.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,8 +66,30 @@ class Database:
             return
         with self._write_lock, self.engine.connect() as plain:
             conn = plain.execution_options(sqlite_immediate=True)
+            driver: Any = conn.connection.driver_connection
             with conn.begin():
+                changes = driver.total_changes
                 yield conn
+                if driver.total_changes != changes:
+                    _bump_revision(driver)
+
+    def data_version(self, conn: Connection) -> str:
+        """A value that changes whenever anything is committed, read inside the caller's
+        transaction: two reads that see the same value see the same data.
+
+        SQLite: the revision row that every write transaction bumps (a write made
+        outside Milepost is not seen until the next write through it). PostgreSQL: the
+        transaction snapshot (`xmin:xmax:in-progress ids`), which differs after any
+        commit that assigned a transaction id; read at the statement's start, so the
+        data read after it is as new as the value or newer, never older.
+        """
+        driver: Any = conn.connection.driver_connection
+        if self.is_sqlite:
+            row = driver.execute(_READ_REVISION).fetchone()
+            return f"r{row[0] if row else 0}"
+        with driver.cursor() as cursor:
+            cursor.execute("SELECT pg_current_snapshot()::text")
+            return f"s{cursor.fetchone()[0]}"
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -92,6 +115,22 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.connection.driver_connection.execute(  # type: ignore[union-attr]
             "BEGIN IMMEDIATE" if immediate else "BEGIN"
         )
+
+
+_READ_REVISION = "SELECT value FROM mp_revision WHERE id = 1"
+_BUMP_REVISION = "UPDATE mp_revision SET value = value + 1 WHERE id = 1"
+
+
+def _bump_revision(driver: sqlite3.Connection) -> None:
+    """Count a write transaction that changed rows, on SQLite (`Database.data_version`);
+    write transactions that change nothing (a worker's empty poll) leave it alone.
+    Straight to the driver: it runs in every write. Before the first migration there is
+    no row to bump."""
+    try:
+        driver.execute(_BUMP_REVISION)
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise
 
 
 def insert_id(conn: Connection, statement: Insert) -> int:

@@ -591,3 +591,13 @@ punch_clock = Table(
     Column("punchIn", BigInteger, nullable=False),
     UniqueConstraint("userId"),
 )
+
+# One row, bumped by every write transaction on SQLite, so that a reader can tell in one
+# lookup whether anything was committed since a cached answer was built (PostgreSQL
+# needs no row: its snapshot tells the same; see `Database.data_version`).
+revision = Table(
+    "mp_revision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigInteger, nullable=False, default=0),
+)
