@@ -101,6 +101,20 @@ class MemoryWatch:
         return max(workers or self.peaks.values() or [0.0])
 
 
+def _wait_listening(port: int, count: int) -> None:
+    """Wait until `count` sockets listen on `port` (each worker binds its own)."""
+    for _ in range(300):
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        listening = [
+            line for line in lines
+            if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == port
+        ]  # fmt: skip
+        if len(listening) >= count:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{count} workers did not listen on port {port}")
+
+
 def _tree(pid: int) -> list[int]:
     found = [pid]
     with contextlib.suppress(OSError):
@@ -127,6 +141,11 @@ def serving(
     watch = MemoryWatch(process.pid)
     try:
         wait_healthy(health, process)
+        if "--workers" in command:
+            # Connections opened before every worker listens would all go to the first.
+            port = int(health.split(":")[-1].split("/")[0])
+            workers = int(command[command.index("--workers") + 1])
+            _wait_listening(port, workers)
         yield watch
     finally:
         watch.stop()
@@ -186,7 +205,7 @@ def seed(database_url: str, project_name: str, count: int) -> tuple[int, int, in
             )
         ).one()
     database.dispose()
-    return project, int(low), int(high)
+    return project, int(low or 0), int(high or 0)
 
 
 def _top_up(database: object, project: int, count: int) -> None:
@@ -263,9 +282,10 @@ def run_backend(backend: str, seconds: int, large: int, folder: Path) -> Run:
         ).stdout.strip()  # fmt: skip
         list_project, _, _ = seed(database, "getAll: 1,000 tickets", 1000)
         page_project, low, high = seed(database, "paging", 10_000)
+        write_project, _, _ = seed(database, "addTicket", 0)
         args = {
             "getTicket": (low, high),
-            "addTicket": (list_project, 0),
+            "addTicket": (write_project, 0),
             "getAll": (list_project, 0),
             "batch": (low, high),
             "page": (page_project, high),

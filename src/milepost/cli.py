@@ -202,7 +202,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         for name, value in vars(settings).items():
             if value is not None:
                 os.environ[ENV_PREFIX + name.upper()] = str(value)
-        uvicorn.run(
+        config = uvicorn.Config(
             "milepost.app:from_environment",
             factory=True,
             host=settings.host,
@@ -212,6 +212,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             access_log=False,
             timeout_keep_alive=settings.keep_alive_seconds,
         )
+        from milepost import workers
+
+        if workers.balanced():
+            return workers.Supervisor(config).run()
+        else:  # not Linux: uvicorn's workers, sharing one socket
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
         return 0
     from milepost.app import create_app
 

@@ -12,10 +12,9 @@ request.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-
-import anyio
 
 from milepost.rpc.gate import Refusal
 from milepost.rpc.protocol import invalid_request
@@ -43,15 +42,19 @@ async def read_body(
     refuse = too_large or _limit_refusal(max_bytes)
     if declared.isdigit() and int(declared) > max_bytes:
         raise refuse(int(declared))
-    with anyio.move_on_after(timeout):
-        return await _receive_all(receive, max_bytes, refuse)
-    raise Refusal(
-        408,
-        invalid_request(
-            f"the request body did not arrive within {timeout:g} s", reason="body_timeout"
-        ),
-        {"connection": "close"},
-    )
+    # asyncio's own timer: anyio's cancel scope cost 13 us a request, a tenth of a
+    # small call; the servers run on asyncio.
+    try:
+        async with asyncio.timeout(timeout):
+            return await _receive_all(receive, max_bytes, refuse)
+    except TimeoutError:
+        raise Refusal(
+            408,
+            invalid_request(
+                f"the request body did not arrive within {timeout:g} s", reason="body_timeout"
+            ),
+            {"connection": "close"},
+        ) from None
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

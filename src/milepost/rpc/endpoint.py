@@ -16,9 +16,9 @@ import binascii
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
-import anyio
 import orjson
 
+from milepost.rpc.body import read_body
 from milepost.rpc.gate import Gate, Refusal
 from milepost.rpc.protocol import (
     Dispatcher,
@@ -107,42 +107,11 @@ class JsonRpcEndpoint:
         return (204 if answer is None else 200), answer, headers_out
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise RequestError(413, self._too_large())
-        # A client that trickles its body would hold a connection and a buffer for as
-        # long as it likes; the whole body has to arrive within the time-out.
-        with anyio.move_on_after(self.body_timeout):
-            return await self._receive_body(receive)
-        raise RequestError(
-            408,
-            invalid_request(
-                f"the request body did not arrive within {self.body_timeout:g} s",
-                reason="body_timeout",
-            ),
-            {"connection": "close"},
-        )
-
-    async def _receive_body(self, receive: Receive) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                raise RequestError(413, self._too_large())
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        return b"".join(chunks)
-
-    def _too_large(self) -> dict[str, Any]:
-        return invalid_request(
-            f"the request body exceeds the limit of {self.max_body_bytes} bytes",
-            reason="body_too_large",
+        return await read_body(
+            receive,
+            max_bytes=self.max_body_bytes,
+            timeout=self.body_timeout,
+            declared=headers.get("content-length", ""),
         )
 
 

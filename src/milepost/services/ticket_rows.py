@@ -14,6 +14,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, cast, func, select
 from milepost.services import labels
 from milepost.services.values import fmt_date, fmt_time, num
 from milepost.storage import tables as t
+from milepost.storage.prepared import Prepared
 from milepost.storage.sql import id_list, ids_of, int_or_null
 
 if TYPE_CHECKING:
@@ -190,7 +191,8 @@ _FULL = _JOINED.add_columns(
     .scalar_subquery()
     .label("collaborators"),
 )
-_BY_ID = _FULL.where(tk.id == bindparam("ticket_id"))
+# getTicket's: run on the driver (storage/prepared.py), the hottest read there is.
+_BY_ID = Prepared(_FULL.where(tk.id == bindparam("ticket_id")))
 _BY_IDS = _FULL.where(tk.id.in_(bindparam("ticket_ids", expanding=True)))
 
 
@@ -210,7 +212,7 @@ def fetch(
 
 def fetch_one(conn: Connection, ticket_id: int) -> dict[str, Any] | None:
     """The record of one ticket for `ticket`, or None."""
-    found = fetch(conn, _BY_ID, {"ticket_id": ticket_id})
+    found = _BY_ID.rows(conn, {"ticket_id": ticket_id})
     return found[0] if found else None
 
 
