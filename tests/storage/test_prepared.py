@@ -1,0 +1,109 @@
+"""Prepared statements answer what SQLAlchemy's own execution answers, value for value and
+type for type, on both backends, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+
+from milepost.storage.database import Database
+from milepost.storage.prepared import Prepared
+from tests.conftest import BACKENDS, database_for
+
+metadata = MetaData()
+things = Table(
+    "prepared_things",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40)),
+    Column("at", DateTime),
+    Column("price", Numeric(10, 2)),
+    Column("weight", Float),
+    Column("active", Boolean),
+)
+ROWS = [
+    {"id": 1, "name": "one", "at": dt.datetime(2026, 12, 4, 10, 15, 30),
+     "price": decimal.Decimal("9.50"), "weight": 1.25, "active": True},
+    {"id": 2, "name": None, "at": None, "price": None, "weight": None, "active": False},
+    {"id": 3, "name": "three", "at": dt.datetime(2025, 1, 2, 3, 4, 5, 600000),
+     "price": decimal.Decimal("0.10"), "weight": 3.0, "active": None},
+]  # fmt: skip
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    with database_for(request.param, tmp_path) as url:
+        db = Database(url)
+        metadata.create_all(db.engine)
+        with db.transaction(write=True) as conn:
+            conn.execute(insert(things), ROWS)
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+
+def _typed(rows: list[dict[str, object]]) -> list[list[tuple[str, object, type]]]:
+    return [[(key, value, type(value)) for key, value in row.items()] for row in rows]
+
+
+def _by_sqlalchemy(conn: Connection, statement: object, params: dict[str, object]) -> list[dict]:  # type: ignore[type-arg]
+    return [dict(row) for row in conn.execute(statement, params).mappings()]  # type: ignore[call-overload]
+
+
+def test_rows_match_sqlalchemy_for_every_column_type(database: Database) -> None:
+    statement = select(things).where(things.c.id >= bindparam("low")).order_by(things.c.id)
+    prepared = Prepared(statement)
+    with database.transaction(write=False) as conn:
+        for low in (1, 2, 4):
+            expected = _by_sqlalchemy(conn, statement, {"low": low})
+            assert _typed(prepared.rows(conn, {"low": low})) == _typed(expected)
+    assert len(expected) == 0
+
+
+def test_labels_literals_and_aggregates(database: Database) -> None:
+    statement = select(
+        things.c.id.label("thing"),
+        (things.c.weight * 2).label("double"),
+        select(func.count()).where(things.c.active.is_(True)).scalar_subquery().label("on"),
+    ).where(things.c.name == "one", things.c.id == bindparam("id"))
+    with database.transaction(write=False) as conn:
+        got = Prepared(statement).rows(conn, {"id": 1})
+        assert got == _by_sqlalchemy(conn, statement, {"id": 1})
+    assert got == [{"thing": 1, "double": 2.5, "on": 1}]
+
+
+def test_runs_inside_the_callers_transaction(database: Database) -> None:
+    prepared = Prepared(select(things.c.name).where(things.c.id == bindparam("id")))
+    with database.transaction(write=True) as conn:
+        conn.execute(things.update().where(things.c.id == 1).values(name="changed"))
+        assert prepared.rows(conn, {"id": 1}) == [{"name": "changed"}]
+        conn.rollback()
+    with database.transaction(write=False) as conn:
+        assert prepared.rows(conn, {"id": 1}) == [{"name": "one"}]
+
+
+def test_expanding_parameters_are_refused(database: Database) -> None:
+    prepared = Prepared(select(things).where(things.c.id.in_(bindparam("ids", expanding=True))))
+    with database.transaction(write=False) as conn, pytest.raises(ValueError, match="expand"):
+        prepared.rows(conn, {"ids": [1, 2]})
