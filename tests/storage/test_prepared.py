@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from milepost.storage.database import Database
 from milepost.storage.prepared import Prepared
+from milepost.storage.sql import IdArray, in_ids
 from tests.conftest import BACKENDS, database_for
 
 metadata = MetaData()
@@ -107,3 +108,41 @@ def test_expanding_parameters_are_refused(database: Database) -> None:
     prepared = Prepared(select(things).where(things.c.id.in_(bindparam("ids", expanding=True))))
     with database.transaction(write=False) as conn, pytest.raises(ValueError, match="expand"):
         prepared.rows(conn, {"ids": [1, 2]})
+
+
+def test_tuples_keep_the_column_order(database: Database) -> None:
+    statement = select(things.c.name, things.c.id, things.c.at).where(things.c.id == 3)
+    with database.transaction(write=False) as conn:
+        assert Prepared(statement).tuples(conn, {}) == [
+            ("three", 3, dt.datetime(2025, 1, 2, 3, 4, 5, 600000))
+        ]
+
+
+@pytest.mark.parametrize(
+    ("ids", "found"),
+    [([1, 3], [1, 3]), ([3, 3, 99], [3]), ([], []), (range(1, 600), [1, 2, 3])],
+)
+def test_an_id_array_binds_any_number_of_ids_as_one_parameter(
+    database: Database, ids: list[int], found: list[int]
+) -> None:
+    statement = (
+        select(things.c.id)
+        .where(in_ids(things.c.id, bindparam("ids", type_=IdArray())))
+        .order_by(things.c.id)
+    )
+    with database.transaction(write=False) as conn:
+        assert [row[0] for row in Prepared(statement).tuples(conn, {"ids": ids})] == found
+        assert conn.execute(statement, {"ids": ids}).scalars().all() == found
+
+
+def test_an_id_array_stays_an_index_lookup_on_sqlite(tmp_path: Path) -> None:
+    """Compiled as a condition of its own: `... = 1` after it made SQLite scan the table."""
+    db = Database(str(tmp_path / "plan.db"))
+    metadata.create_all(db.engine)
+    statement = select(things.c.id).where(in_ids(things.c.id, bindparam("ids", type_=IdArray())))
+    sql = str(statement.compile(dialect=db.engine.dialect))
+    with db.transaction(write=False) as conn:
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, ("[1]",)).all()
+    db.dispose()
+    assert not sql.rstrip().endswith("= 1")
+    assert any("USING INTEGER PRIMARY KEY" in row[-1] for row in plan), plan

@@ -13,6 +13,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from milepost.rpc.binding import Binder
 from milepost.rpc.types import Shape, shape_of
@@ -20,6 +21,9 @@ from milepost.services.errors import ServiceError
 from milepost.services.operations import Operation
 
 PREFIX = "leantime.rpc."
+# Names resolved before are looked up as sent; folding a name costs more than the rest of
+# a small call's dispatch. Spellings are unbounded, so the memo stops growing at this size.
+_MEMO_SIZE = 4096
 
 
 class MethodNotFound(ServiceError):
@@ -43,7 +47,7 @@ class Method:
     binder: Binder
     result: Shape
 
-    @property
+    @cached_property
     def lists(self) -> bool:
         """Whether the method answers a list, and so takes the paging params."""
         shapes = self.result.options if self.result.kind == "union" else (self.result,)
@@ -69,6 +73,7 @@ class Registry:
                 if key in self._methods:
                     raise ValueError(f"two operations claim the wire name {wire}")
                 self._methods[key] = method
+        self._memo: dict[str, Method] = {}
 
     @staticmethod
     def _key(parts: list[str]) -> tuple[str, str, str]:
@@ -78,6 +83,14 @@ class Registry:
         return _fold(domain), _fold(service), _fold(method)
 
     def resolve(self, name: str) -> Method:
+        method = self._memo.get(name)
+        if method is None:
+            method = self._resolve(name)
+            if len(self._memo) < _MEMO_SIZE:
+                self._memo[name] = method
+        return method
+
+    def _resolve(self, name: str) -> Method:
         if not name.startswith(PREFIX):
             raise MethodNotFound(
                 f'Method string doesn\'t start with "{PREFIX}": {name!r}', reason="bad_method_name"

@@ -192,8 +192,8 @@ def _read(ctx: Context, ticket_id: int) -> Ticket | None:
     return _visible(ctx, ticket_rows.fetch_one(ctx.conn, ticket_id))
 
 
-def _visible(ctx: Context, row: dict[str, Any] | None) -> Ticket | None:
-    if row is None or not ctx.can("tickets.view", row["projectId"]):
+def _visible(ctx: Context, row: ticket_rows.TicketRecord | None) -> Ticket | None:
+    if row is None or not ctx.can("tickets.view", row.projectId):
         return None
     return ticket_rows.ticket(ctx.conn, row)
 

@@ -35,7 +35,8 @@ def fmt_date(value: dt.datetime | None) -> str | None:
 
 
 def fmt_time(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.strftime("%H:%M")
+    # `"%H:%M"` by hand: strftime costs six times as much, and tickets format three times.
+    return None if value is None else f"{value.hour:02d}:{value.minute:02d}"
 
 
 def num(value: float | None) -> float | int | None:
