@@ -88,7 +88,8 @@ class Prepared:
         cursor = conn.connection.cursor()
         try:
             cursor.execute(plan.sql, plan.parameters(params))
-            plan.processors(conn.dialect, cursor.description)
+            if plan.results is None:  # the description costs psycopg 40 objects a call
+                plan.processors(conn.dialect, cursor.description)
             found = cursor.fetchall()
         finally:
             cursor.close()
