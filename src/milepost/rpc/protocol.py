@@ -69,16 +69,15 @@ def internal_error(id_: Any) -> dict[str, Any]:
 
 def nesting_depth(value: Any, limit: int) -> int:
     """How deeply `value` nests arrays and objects (`[]` is 1), counted up to `limit + 1`."""
-    depth, level = 0, [value]
-    while depth <= limit:
-        containers = [item for item in level if isinstance(item, dict | list)]
-        if not containers:
-            break
+    depth = 0
+    level = [value] if isinstance(value, dict | list) else []
+    while level and depth <= limit:
         depth += 1
         level = [
             child
-            for container in containers
-            for child in (container.values() if isinstance(container, dict) else container)
+            for container in level
+            for child in (container.values() if type(container) is dict else container)
+            if type(child) is dict or type(child) is list
         ]
     return depth
 
@@ -324,6 +323,8 @@ def _envelope_error(request: dict[str, Any], id_: Any) -> dict[str, Any] | None:
 
 
 def _valid_id(value: Any) -> bool:
+    if type(value) is int or type(value) is str:  # the usual ids, first
+        return True
     if isinstance(value, float) and value.is_integer() and abs(value) >= _INT64_LIMIT:
         # The parser reads integers beyond 64 bits as floats, so the id could not be
         # echoed back as it was sent.
