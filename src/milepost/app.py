@@ -127,6 +127,7 @@ def create_app(settings: Settings) -> ASGIApp:
         gate,
         max_body_bytes=settings.max_body_bytes,
         body_timeout=settings.body_timeout_seconds,
+        stateless=bool(settings.mcp_stateless),
     )
 
     async def health(_request: Request) -> JSONResponse:

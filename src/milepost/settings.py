@@ -80,6 +80,11 @@ class Settings:
     webhook_poll_seconds: float = 1.0
     webhook_timeout_seconds: float = 10.0
     webhook_claim_seconds: float = 60.0
+    # MCP sessions (clients of the 2024-11-05 to 2025-11-25 handshake) live in one
+    # process's memory; with several processes or machines behind a load balancer, 1
+    # serves every /mcp request on its own instead (no Mcp-Session-Id), so any process
+    # can answer it. Clients of the 2026-07-28 revision need no session either way.
+    mcp_stateless: int = 0
     # First-run owner account, read by `milepost init`.
     owner_email: str = "admin@example.com"
     owner_password: Secret | None = None

@@ -561,3 +561,59 @@ def test_failed_auth_throttle_is_shared_with_json_rpc(
     assert again.status_code == 429
     assert again.json()["error"]["data"]["reason"] == "auth_throttled"
     assert int(again.headers["retry-after"]) >= 1
+
+
+# -- several processes -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stateless_pair(
+    server: Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Server]]:
+    """Two server processes on one database with `mcp_stateless`, as behind a load
+    balancer that sends each request wherever it likes."""
+    env = {"MILEPOST_MCP_STATELESS": "1"}
+    started = [start_server(server.database_url, tmp_path_factory.mktemp("mcp"), env)]
+    try:
+        started.append(start_server(server.database_url, tmp_path_factory.mktemp("mcp"), env))
+        yield tuple(  # type: ignore[misc]
+            Server(server.backend, url, server.database_url, server.owner_key, server.workdir)
+            for _, url in started
+        )
+    finally:
+        for process, _ in started:
+            stop(process)
+
+
+def test_stateless_requests_need_no_session_and_any_process_answers(
+    server: Server, stateless_pair: tuple[Server, Server]
+) -> None:
+    first, second = stateless_pair
+    key = {"x-api-key": server.make_key("editor", [1])}
+
+    opened = post(first, initialize_body(), key)
+    assert answer(opened)["result"]["serverInfo"]["name"] == "milepost"
+    assert "mcp-session-id" not in opened.headers
+    call = {
+        "jsonrpc": "2.0",
+        "id": 3,
+        "method": "tools/call",
+        "params": {"name": GET_TICKET, "arguments": {"id": 1}},
+    }
+    called = answer(post(second, call, key))["result"]
+    assert called["isError"] is False
+    assert json.loads(called["content"][0]["text"])["id"] == 1
+    # Credentials are still checked on every request.
+    assert post(second, LIST_TOOLS, {"x-api-key": "lt_a_b"}).status_code == 401
+
+
+def test_the_sdk_client_works_against_a_stateless_server(
+    server: Server, stateless_pair: tuple[Server, Server]
+) -> None:
+    key = server.make_key("editor", [1])
+
+    async def scenario() -> set[str]:
+        async with sdk_session(stateless_pair[1], {"x-api-key": key}) as session:
+            return await tool_names(session)
+
+    assert GET_TICKET in run(scenario)

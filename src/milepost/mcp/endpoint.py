@@ -12,7 +12,9 @@ The SDK's session manager then serves the streamable HTTP transport: the initial
 handshake (protocol revisions 2024-11-05 to 2025-11-25) with `Mcp-Session-Id`
 sessions, each bound to the credential that opened it, and the per-request envelope of
 2026-07-28. Answers to POSTs are JSON (clients accept JSON or an event stream).
-Sessions live in this process's memory.
+Sessions live in this process's memory; with `stateless` (the `mcp_stateless` setting,
+for several processes behind a load balancer) there are none, and each request is
+served on its own by whichever process receives it.
 """
 
 from __future__ import annotations
@@ -54,12 +56,16 @@ class McpEndpoint:
         *,
         max_body_bytes: int,
         body_timeout: float,
+        stateless: bool = False,
     ) -> None:
         self.gate = gate
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         self.sessions = StreamableHTTPSessionManager(
-            app=server, json_response=True, max_request_body_size=max_body_bytes
+            app=server,
+            json_response=True,
+            max_request_body_size=max_body_bytes,
+            stateless=stateless,
         )
 
     def run(self) -> AbstractAsyncContextManager[None]:
