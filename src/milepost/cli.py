@@ -198,6 +198,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     if settings.workers > 1:
+        if not settings.mcp_stateless:
+            logger.warning(
+                "MCP sessions are kept per worker: a client whose requests reach another"
+                " worker loses its session; set mcp_stateless=1 (docs/deployment.md)."
+            )
         # Worker processes read their settings from the environment.
         for name, value in vars(settings).items():
             if value is not None:
