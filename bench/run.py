@@ -1,7 +1,7 @@
 """The benchmark harness (not part of the test suite).
 
     .venv/bin/python bench/run.py [--backend sqlite|postgresql|both] [--duration 10]
-                                  [--large 1000000] [--out bench/results/FILE.md]
+                                  [--repeat 1] [--large 1000000] [--out bench/results/FILE.md]
 
 For each backend it creates a fresh database with `milepost init --demo` (as the README
 does), adds a 1,000-ticket project and a paging project of 10,000 tickets (topped up to
@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -143,7 +144,7 @@ def serving(
         wait_healthy(health, process)
         if "--workers" in command:
             # Connections opened before every worker listens would all go to the first.
-            port = int(health.split(":")[-1].split("/")[0])
+            port = int(health.rsplit(":", 1)[-1].split("/", 1)[0])
             workers = int(command[command.index("--workers") + 1])
             _wait_listening(port, workers)
         yield watch
@@ -156,7 +157,7 @@ def serving(
             process.kill()
 
 
-def wrk(url: str, key: str, scenario: str, clients: int, seconds: int, a: int, b: int) -> Figure:
+def wrk(url: str, key: str, *, scenario: str, clients: int, seconds: int, a: int, b: int) -> Figure:
     threads = 1 if clients == 1 else 2
     script = UNREAD if scenario == "getAll" else SCENARIO
     result = subprocess.run(
@@ -181,6 +182,16 @@ def wrk(url: str, key: str, scenario: str, clients: int, seconds: int, a: int, b
         errors + bad,
         per_request,
     )
+
+
+def median_wrk(url: str, key: str, *, repeat: int, **load: Any) -> Figure:
+    """wrk run `repeat` times; the run with the median calls per second (this machine's
+    speed drifts by 20 % and more from one minute to the next)."""
+    runs = sorted(
+        (wrk(url, key, **load) for _ in range(repeat)),
+        key=lambda figure: figure.calls_per_second,
+    )
+    return runs[len(runs) // 2]
 
 
 def seed(database_url: str, project_name: str, count: int) -> tuple[int, int, int]:
@@ -269,7 +280,7 @@ class Run:
     memory: dict[str, float]
 
 
-def run_backend(backend: str, seconds: int, large: int, folder: Path) -> Run:
+def run_backend(backend: str, seconds: int, repeat: int, large: int, folder: Path) -> Run:
     run = Run([], {})
     env = {**os.environ, "MILEPOST_RATE_LIMIT_PER_MINUTE": "0", "MILEPOST_LOG_LEVEL": "warning"}
     with database_for(backend, folder) as database:
@@ -292,7 +303,10 @@ def run_backend(backend: str, seconds: int, large: int, folder: Path) -> Run:
         }
 
         def measure(scenario: str, clients: int, name: str, a: int, b: int) -> None:
-            figure = wrk(endpoint, key, scenario, clients, seconds, a, b)
+            figure = median_wrk(
+                endpoint, key, repeat=repeat, scenario=scenario, clients=clients,
+                seconds=seconds, a=a, b=b,
+            )  # fmt: skip
             figure.scenario = name
             run.figures.append(figure)
             print(_row(backend, figure, None), flush=True)  # noqa: T201
@@ -359,14 +373,26 @@ def _max_id(database_url: str) -> int:
     return int(value)
 
 
-def run_echo(seconds: int, folder: Path) -> list[Figure]:
+def run_echo(seconds: int, repeat: int, folder: Path) -> list[Figure]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "uvicorn", "bench.echo_app:app", "--port", str(port),
                "--log-level", "warning", "--no-access-log"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with serving(command, env, url, folder / "echo.log"):
-        return [wrk(url, "-", "echo", clients, seconds, 1, 1000) for clients in (1, 16)]
+        return [
+            median_wrk(
+                url,
+                "-",
+                repeat=repeat,
+                scenario="echo",
+                clients=clients,
+                seconds=seconds,
+                a=1,
+                b=1000,
+            )
+            for clients in (1, 16)
+        ]
 
 
 def _row(backend: str, figure: Figure, echo: float | None) -> str:
@@ -378,10 +404,30 @@ def _row(backend: str, figure: Figure, echo: float | None) -> str:
     )
 
 
+def _ratios(backend: str, run: Run) -> list[str]:
+    """The issue's relative targets: a batch's per-call rate against single calls, and the
+    large table's figures against the 10,000-ticket ones."""
+    rate = {(f.scenario, f.clients): f.calls_per_second for f in run.figures}
+    pairs = [("batch", "getTicket", "batch / single getTicket")]
+    if any(name == "getTicket@large" for name, _ in rate):
+        pairs += [
+            ("getTicket", "getTicket@large", "getTicket 10k / 1M"),
+            ("page@10k", "page@large", "page 10k / 1M"),
+        ]
+    return [
+        f"- {backend}, {label}, {clients} client{'s' if clients > 1 else ''}: "
+        f"{rate[(top, clients)] / rate[(bottom, clients)]:.2f}"
+        for top, bottom, label in pairs
+        for clients in (1, 16)
+        if (top, clients) in rate and (bottom, clients) in rate
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is kept")
     parser.add_argument("--large", type=int, default=1_000_000, help="0 skips the large table")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -390,9 +436,9 @@ def main() -> None:
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        echo = run_echo(args.duration, folder)
+        echo = run_echo(args.duration, args.repeat, folder)
         echo_rate = {figure.clients: figure.calls_per_second for figure in echo}
-        runs = {backend: run_backend(backend, args.duration, args.large, folder)
+        runs = {backend: run_backend(backend, args.duration, args.repeat, args.large, folder)
                 for backend in backends}  # fmt: skip
     header = (
         "| backend    | scenario         |  c | calls/s   | /echo  | p50 ms  | p99 ms  | errors |\n"
@@ -407,7 +453,8 @@ def main() -> None:
         for setup, peak in run.memory.items()
     ]
     table = "\n".join(lines) + "\n\nPeak resident memory of one worker under load:\n\n"
-    table += "\n".join(memory)
+    table += "\n".join(memory) + "\n\nRatios within each backend:\n\n"
+    table += "\n".join(line for run in runs.items() for line in _ratios(*run))
     print("\n" + table)  # noqa: T201
     if args.out:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -415,7 +462,8 @@ def main() -> None:
         machine = f"{platform.node()}, {os.cpu_count()} cores, {cpu}"
         args.out.write_text(
             f"# Benchmark results\n\n{stamp} on {machine}; wrk on the same machine; "
-            f"{args.duration} s per figure; calls/s counts each call of a batch; "
+            f"{args.duration} s per run, the median of {args.repeat} run(s) per figure; "
+            "calls/s counts each call of a batch; "
             f"'w2' rows are served by `--workers 2`.\n\n{table}\n"
         )
 
