@@ -46,6 +46,7 @@ def get_answer(server: Server, query: str) -> Any:
     response = get(server, query)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-content-type-options"] == "nosniff"
     return response.json()
 
 

@@ -206,6 +206,8 @@ async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]
     raw_headers = [(name.encode(), value.encode()) for name, value in headers.items()]
     if status != 204:
         raw_headers.append((b"content-type", b"application/json"))
+        # Answers echo what callers sent (ids, error details): never sniffed as HTML.
+        raw_headers.append((b"x-content-type-options", b"nosniff"))
     raw_headers.append((b"content-length", str(len(content)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": content})
