@@ -196,8 +196,9 @@ def _read_response(sock: socket.socket, deadline: float) -> bytes:
 
 def test_a_body_that_trickles_in_too_slowly_is_cut_off_with_408(limited: OwnServer) -> None:
     with _connect(limited) as sock:
-        sock.sendall(_raw_head(limited, 1000))
+        # Timed from before the head leaves: the server's clock starts when it arrives.
         started = time.monotonic()
+        sock.sendall(_raw_head(limited, 1000))
         answer = b""
         # One byte every 0.1 s would take 100 s; the server stops waiting after its limit.
         while not answer and time.monotonic() - started < 10:

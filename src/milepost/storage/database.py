@@ -11,6 +11,7 @@ the busy timeout.
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -101,15 +102,21 @@ class Database:
         check-out's ping is one more round trip to the server; so each thread keeps
         one. At most `SQLITE_POOL_SIZE` threads do on SQLite and `pool_size` on
         PostgreSQL (leaving the overflow to the others); those others and nested
-        transactions check one out as usual. A kept PostgreSQL connection is not pinged:
-        after the server restarts, its first read fails (an internal error to that one
-        caller) and the next one connects again. A transaction that fails hands its
-        connection back to the pool, and `dispose()` closes them all. They are kept by
+        transactions check one out as usual. A kept PostgreSQL connection is not pinged
+        (a round trip per read); instead `_server_gone` reads what the server sent while
+        it sat idle, so one that a restarted server closed is replaced before use. A
+        transaction that fails hands its connection back to the pool, and `dispose()`
+        closes them all. They are kept by
         thread id, not in thread-local storage, so that a thread that ends leaves its
         connection to be closed here rather than to the garbage collector."""
         ident = threading.get_ident()
         with self._kept_lock:
             conn = self._kept_connections.pop(ident, None)
+        if conn is not None and not self.is_sqlite and _server_gone(conn):
+            conn.invalidate()
+            conn.close()
+            conn = None
+        with self._kept_lock:
             if conn is None and len(self._kept_connections) < self._keep_at_most:
                 conn = self.engine.connect()
                 if not self.is_sqlite:
@@ -152,6 +159,20 @@ class Database:
         for conn in kept:
             conn.close()
         self.engine.dispose()
+
+
+def _server_gone(conn: Connection) -> bool:
+    """Whether the server behind an idle PostgreSQL connection has gone (restarted, or
+    ended the session). An idle connection has nothing to read, as Milepost never
+    LISTENs, unless the server closed it (after a FATAL message): one poll of the socket
+    tells, without the round trip of a ping (100 us and more). Anything else the server
+    might send an idle session (a setting reported after a reload) just costs a new
+    connection."""
+    driver: Any = conn.connection.driver_connection
+    if driver.closed or driver.broken:
+        return True
+    readable, _, _ = select.select([driver.fileno()], [], [], 0)
+    return bool(readable)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import DBAPIError, StatementError
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Dialect, Select
 
@@ -91,6 +93,8 @@ class Prepared:
             if plan.results is None:  # the description costs psycopg 40 objects a call
                 plan.processors(conn.dialect, cursor.description)
             found = cursor.fetchall()
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise _wrapped(conn, error, plan.sql, cursor) from error
         finally:
             cursor.close()
         return [plan.convert(row) for row in found]
@@ -113,3 +117,16 @@ class Prepared:
         )
         self._plans[dialect.name] = plan
         return plan
+
+
+def _wrapped(conn: Connection, error: Any, sql: str, cursor: Any) -> StatementError:
+    """A driver error as SQLAlchemy's execution raises it: wrapped in its DBAPIError
+    class, with the connection invalidated when the error says it is gone (the server
+    restarted, say), so that callers can tell a lost connection from a failed query."""
+    lost = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor)
+    if lost:
+        conn.invalidate(error)
+    wrapped: StatementError = DBAPIError.instance(
+        sql, None, error, conn.dialect.loaded_dbapi.Error, connection_invalidated=lost
+    )
+    return wrapped
