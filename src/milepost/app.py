@@ -139,9 +139,13 @@ def create_app(settings: Settings) -> ASGIApp:
         worker = Worker(parts.services, poll_seconds=settings.webhook_poll_seconds)
         if settings.webhook_worker:
             worker.start()
+        if settings.pg_concurrent and not parts.database.is_sqlite:
+            await parts.database.start_concurrent()
+            logger.info("JSON-RPC calls run concurrently over asyncpg (pg_concurrent=1).")
         async with mcp.run():
             yield
         worker.stop()
+        await parts.database.stop_concurrent()
         parts.database.dispose()
 
     files = FileTransport(

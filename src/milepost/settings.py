@@ -32,6 +32,9 @@ class Settings:
     # Storage: a SQLAlchemy URL, or a file path for SQLite.
     database: str = "milepost.db"
     db_pool_size: int = 8
+    # PostgreSQL: 1 runs JSON-RPC calls over asyncpg, several in flight per process
+    # (storage/database.py); 0 runs them one at a time over psycopg, as everything else.
+    pg_concurrent: int = 1
     # Serving.
     host: str = "127.0.0.1"
     port: int = 8080

@@ -1,18 +1,24 @@
 """Kept PostgreSQL connections: a read after the server ended the session works, on a new
 connection, and a lost connection surfaces as SQLAlchemy's error with the connection
-invalidated (for reads run on the driver too)."""
+invalidated (for reads run on the driver too). The same for calls run concurrently over
+asyncpg, which also must not wait on each other and must read what psycopg reads."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.exc import DBAPIError
 
+from milepost.storage import tables as t
 from milepost.storage.database import Database
 from milepost.storage.prepared import Prepared
 from tests.conftest import PG_ADMIN_URL, database_for
@@ -72,3 +78,158 @@ def test_a_connection_lost_during_a_driver_read_is_reported_as_lost(database: Da
     assert raised.value.connection_invalidated
     with database.transaction(write=False) as conn:
         assert ONE.rows(conn, {}) == [{"one": 1}]
+
+
+# -- calls run concurrently over asyncpg (`Database.concurrently`) ---------------------
+
+TICKET = Prepared(
+    select(
+        t.tickets.c.id,
+        t.tickets.c.headline,
+        t.tickets.c.date,
+        t.tickets.c.planHours,
+        t.tickets.c.editorId,
+        t.tickets.c.storypoints,
+    ).where(t.tickets.c.id == bindparam("ticket_id"))
+)
+
+
+def concurrently(database: Database, *calls: Callable[[], Any]) -> list[Any]:
+    """Run each call in its own greenlet on one event loop, as the server does; returns
+    the results in the order the calls finished."""
+    finished: list[Any] = []
+
+    async def main() -> None:
+        await database.start_concurrent()
+
+        async def one(call: Callable[[], Any]) -> None:
+            finished.append(await database.concurrently(call))
+
+        try:
+            await asyncio.gather(*(one(call) for call in calls))
+        finally:
+            await database.stop_concurrent()
+
+    asyncio.run(main())
+    return finished
+
+
+def read(database: Database, sql: str) -> Callable[[], Any]:
+    def call() -> Any:
+        with database.transaction(write=False) as conn:
+            return conn.exec_driver_sql(sql).scalar_one()
+
+    return call
+
+
+def test_a_read_waiting_on_the_server_does_not_hold_up_the_others(database: Database) -> None:
+    finished = concurrently(
+        database,
+        read(database, "SELECT 'slow' FROM pg_sleep(0.5)"),
+        read(database, "SELECT 'quick'"),
+    )
+    assert finished == ["quick", "slow"]
+
+
+def test_concurrent_calls_run_on_asyncpg_and_others_on_psycopg(database: Database) -> None:
+    def driver() -> str:
+        with database.transaction(write=False) as conn:
+            return conn.dialect.driver
+
+    assert concurrently(database, driver) == ["asyncpg"]
+    assert driver() == "psycopg"
+
+
+def test_a_ticket_reads_the_same_over_both_drivers(database: Database, tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "milepost", "init", "--database", database.url, "--demo"],
+        check=True,
+        capture_output=True,
+    )
+
+    def ticket_values() -> list[Any]:
+        found = []
+        with database.transaction(write=False) as conn:
+            for ticket_id in range(1, 40):
+                found.extend(TICKET.tuples(conn, {"ticket_id": ticket_id}))
+                found.extend(TICKET.rows(conn, {"ticket_id": ticket_id}))
+        return found
+
+    over_psycopg = ticket_values()
+    # Twice: a plan's first run goes through SQLAlchemy's adapter, later ones straight to
+    # asyncpg.
+    first, second = concurrently(database, ticket_values, ticket_values)
+    assert len(over_psycopg) == 78
+    assert [tuple(row) if not isinstance(row, dict) else row for row in first] == over_psycopg
+    assert [tuple(row) if not isinstance(row, dict) else row for row in second] == over_psycopg
+
+
+def test_concurrent_reads_keep_their_connections(database: Database) -> None:
+    pid = read(database, "SELECT pg_backend_pid()")
+
+    async def main() -> tuple[list[int], list[int]]:
+        await database.start_concurrent()
+        try:
+            first = await asyncio.gather(*(database.concurrently(pid) for _ in range(4)))
+            second = await asyncio.gather(*(database.concurrently(pid) for _ in range(4)))
+            return first, second
+        finally:
+            await database.stop_concurrent()
+
+    first, second = asyncio.run(main())
+    assert len(set(first)) == 4  # four in flight at once: four connections
+    assert set(second) == set(first)
+
+
+def test_a_concurrent_read_after_the_server_ended_the_session_gets_a_new_connection(
+    database: Database,
+) -> None:
+    pid = read(database, "SELECT pg_backend_pid()")
+
+    async def main() -> tuple[int, int, list[Any]]:
+        await database.start_concurrent()
+        try:
+            first = await database.concurrently(pid)
+            end_session(first)
+            await asyncio.sleep(0.05)  # the loop reads the closed socket
+            after = await database.concurrently(pid)
+            with_driver = await database.concurrently(one_row(database))
+            return first, after, with_driver
+        finally:
+            await database.stop_concurrent()
+
+    first, after, with_driver = asyncio.run(main())
+    assert after != first
+    assert with_driver == [{"one": 1}]
+
+
+def one_row(database: Database) -> Callable[[], Any]:
+    def call() -> Any:
+        with database.transaction(write=False) as conn:
+            return ONE.rows(conn, {})
+
+    return call
+
+
+def test_a_connection_lost_during_a_direct_asyncpg_read_is_reported_as_lost(
+    database: Database,
+) -> None:
+    def lose_and_read() -> Any:
+        with database.transaction(write=False) as conn:
+            ONE.rows(conn, {})  # the plan's first run, through the adapter
+            end_session(int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()))
+            return ONE.rows(conn, {})
+
+    async def main() -> tuple[BaseException, Any]:
+        await database.start_concurrent()
+        try:
+            with pytest.raises(DBAPIError) as raised:
+                await database.concurrently(lose_and_read)
+            return raised.value, await database.concurrently(one_row(database))
+        finally:
+            await database.stop_concurrent()
+
+    error, again = asyncio.run(main())
+    assert isinstance(error, DBAPIError)
+    assert error.connection_invalidated
+    assert again == [{"one": 1}]

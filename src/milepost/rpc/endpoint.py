@@ -83,11 +83,15 @@ class JsonRpcEndpoint:
         # The call runs here, on the event loop's thread. Handing it to a worker thread
         # cost more than the call itself (measured: getTicket at 16 clients served 384/s
         # through anyio's thread pool and 917/s inline), because the loop and the worker
-        # threads then contend for the GIL on every request; the process runs one call
-        # at a time either way. The price: a slow call (a large report, a SQLite writer
-        # in another process holding the lock) holds up this process's other requests
-        # for its duration. Throughput scales with processes (`serve --workers N`).
-        return self._run(verb, scope, headers, body, _client_address(scope))
+        # threads then contend for the GIL on every request. On SQLite the process runs
+        # one call at a time, and a slow call (a large report, a writer in another
+        # process holding the lock) holds up the others for its duration; throughput
+        # scales with processes (`serve --workers N`). On PostgreSQL the call runs in a
+        # greenlet over asyncpg, and the loop serves other requests while it waits on
+        # the server (`Database.concurrently`).
+        return await self.dispatcher.services.concurrently(
+            self._run, verb, scope, headers, body, _client_address(scope)
+        )
 
     def _run(
         self, verb: str, scope: Scope, headers: dict[str, str], body: bytes, address: str

@@ -15,7 +15,7 @@ import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from milepost.storage.database import Database
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ class ServiceLayer:
         # Called after a commit that changed principals (keys, tokens, memberships);
         # the authenticator hooks its cache invalidation in here.
         self.on_principals_changed: list[Callable[[], None]] = []
+
+    async def concurrently(self, func: Callable[..., T], *args: Any) -> T:
+        """Run `func(*args)`, which makes calls, from a transport's event loop; on
+        PostgreSQL concurrently with other requests (`Database.concurrently`)."""
+        return await self.database.concurrently(func, *args)
 
     def call(
         self,

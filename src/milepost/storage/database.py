@@ -7,6 +7,14 @@ another writer got in first, and the busy timeout does not help it. Write transa
 on SQLite therefore start with `BEGIN IMMEDIATE`, and writers in one process queue on a
 lock instead of spinning in SQLite's busy handler; writers in other processes wait on
 the busy timeout.
+
+On PostgreSQL a server can also run calls concurrently on its event loop
+(`start_concurrent`, then `concurrently`): the call's synchronous code runs in a greenlet, as
+SQLAlchemy's asyncio extension runs it, over asyncpg. Each query then hands the loop back
+while it waits on the server, so one process keeps several calls in flight instead of
+idling through every round trip; the services stay synchronous and unaware of it. Code
+outside such a greenlet (the command line, the webhook worker's thread, tests calling
+services directly) keeps the synchronous psycopg engine.
 """
 
 from __future__ import annotations
@@ -14,13 +22,18 @@ from __future__ import annotations
 import select
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Insert, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util.concurrency import greenlet_spawn, in_greenlet
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_POOL_SIZE = 40
@@ -60,10 +73,43 @@ class Database:
         self.engine: Engine = create_engine(self.url, **options)
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine)
+        self._pool_size = pool_size
+        self._concurrent: _Concurrent | None = None
+
+    async def start_concurrent(self) -> None:
+        """On PostgreSQL, open the asyncpg engine that calls made through `concurrently` use; on
+        the event loop that will serve them (asyncpg connections belong to one loop).
+        SQLite has nothing to wait on (a query is a function call), so it stays inline."""
+        if self.is_sqlite or self._concurrent is not None:
+            return
+        url = make_url(self.url).set(drivername="postgresql+asyncpg")
+        engine = create_async_engine(
+            url, pool_size=self._pool_size, max_overflow=8, pool_pre_ping=False
+        )
+        self._concurrent = _Concurrent(engine, keep=self._pool_size)
+
+    async def stop_concurrent(self) -> None:
+        concurrent, self._concurrent = self._concurrent, None
+        if concurrent is not None:
+            await greenlet_spawn(concurrent.release)
+            await concurrent.engine.dispose()
+
+    async def concurrently(self, func: Callable[..., T], *args: Any) -> T:
+        """Run `func(*args)`, which may open transactions, from the event loop: in a
+        greenlet over asyncpg once `start_concurrent` has run, so that the loop serves
+        other requests while its queries wait; inline otherwise."""
+        if self._concurrent is None:
+            return func(*args)
+        result: T = await greenlet_spawn(func, *args)
+        return result
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Connection]:
         """Yield a connection inside a transaction that commits on success."""
+        if self._concurrent is not None and in_greenlet():
+            with self._concurrent.transaction(write=write) as conn:
+                yield conn
+            return
         if not self.is_sqlite:
             if write:
                 with self.engine.begin() as conn:
@@ -145,20 +191,96 @@ class Database:
         commit that assigned a transaction id; read at the statement's start, so the
         data read after it is as new as the value or newer, never older.
         """
-        driver: Any = conn.connection.driver_connection
         if self.is_sqlite:
+            driver: Any = conn.connection.driver_connection
             row = driver.execute(_READ_REVISION).fetchone()
             return f"r{row[0] if row else 0}"
-        with driver.cursor() as cursor:
+        cursor = conn.connection.cursor()  # psycopg's, or asyncpg's through its adapter
+        try:
             cursor.execute("SELECT pg_current_snapshot()::text")
-            return f"s{cursor.fetchone()[0]}"
+            row = cursor.fetchone()
+            return f"s{row[0] if row else ''}"
+        finally:
+            cursor.close()
 
     def dispose(self) -> None:
+        """Close the synchronous engine's connections (`stop_concurrent` closes the
+        asyncpg ones, on their loop)."""
         with self._kept_lock:
             kept, self._kept_connections = list(self._kept_connections.values()), {}
         for conn in kept:
             conn.close()
         self.engine.dispose()
+
+
+class _Concurrent:
+    """The asyncpg engine of a server's event loop, and the connections its reads keep.
+
+    Reads keep up to `keep` connections, as `Database._kept` does and for the same
+    reasons (a pool check-out costs more than a small read), in one list: every greenlet
+    runs on the loop's thread, so there is no lock to take. Reads beyond those, and
+    writes, check one out of the pool and give it back, so that a call waiting on the
+    pool is served by the next one given back. Nothing is pinged: asyncpg notices a
+    connection the server closed while it sat idle (the loop reads its socket), and
+    such a connection is replaced before use, kept or pooled.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, keep: int) -> None:
+        self.engine = engine
+        self._sync_engine = engine.sync_engine
+        self._keep = keep
+        self._kept = 0  # connections kept, idle or in use
+        self._idle: list[Connection] = []
+        event.listen(self._sync_engine, "checkout", _refuse_closed)
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Connection]:
+        if write:
+            with self._sync_engine.begin() as writer:
+                yield writer
+            return
+        conn: Connection | None = self._idle.pop() if self._idle else None
+        if conn is not None and _closed(conn):
+            conn.invalidate()
+            conn.close()
+            self._kept -= 1
+            conn = None
+        kept = conn is not None
+        if conn is None:
+            conn = self._sync_engine.connect()
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            if self._kept < self._keep:
+                self._kept += 1
+                kept = True
+        try:
+            with conn.begin():
+                yield conn
+        except BaseException:
+            conn.close()
+            if kept:
+                self._kept -= 1
+            raise
+        if kept:
+            self._idle.append(conn)
+        else:
+            conn.close()
+
+    def release(self) -> None:
+        idle, self._idle = self._idle, []
+        self._kept -= len(idle)
+        for conn in idle:
+            conn.close()
+
+
+def _closed(conn: Connection) -> bool:
+    driver: Any = conn.connection.driver_connection
+    return bool(driver.is_closed())
+
+
+def _refuse_closed(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """A pooled asyncpg connection that the server closed is replaced (the pool's way)."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed the connection")
 
 
 def _server_gone(conn: Connection) -> bool:
