@@ -17,9 +17,10 @@ import psycopg
 import pytest
 from sqlalchemy import bindparam, literal, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from milepost.storage import tables as t
-from milepost.storage.database import Database
+from milepost.storage.database import MAX_OVERFLOW, Database
 from milepost.storage.prepared import Prepared
 from tests.conftest import PG_ADMIN_URL, database_for
 
@@ -233,3 +234,85 @@ def test_a_connection_lost_during_a_direct_asyncpg_read_is_reported_as_lost(
     assert isinstance(error, DBAPIError)
     assert error.connection_invalidated
     assert again == [{"one": 1}]
+
+
+def test_calls_beyond_the_connection_limit_wait_for_one_given_back(tmp_path: Path) -> None:
+    with database_for("postgresql", tmp_path) as url:
+        database = Database(url, pool_size=1)  # at most 1 + MAX_OVERFLOW connections
+        limit = 1 + MAX_OVERFLOW
+        try:
+            started = time.perf_counter()
+            pids = concurrently(
+                database, *[read(database, "SELECT pg_backend_pid() FROM pg_sleep(0.3)")] * 12
+            )
+            took = time.perf_counter() - started
+        finally:
+            database.dispose()
+    assert len(pids) == 12
+    assert len(set(pids)) == limit
+    assert took >= 0.6  # two rounds
+
+
+def test_a_call_that_waits_too_long_for_a_connection_fails(tmp_path: Path) -> None:
+    with database_for("postgresql", tmp_path) as url:
+        database = Database(url, pool_size=1, pool_timeout=0.2)
+        limit = 1 + MAX_OVERFLOW
+
+        async def main() -> list[Any]:
+            await database.start_concurrent()
+            try:
+                return await asyncio.gather(
+                    *(database.concurrently(read(database, "SELECT 1 FROM pg_sleep(1)"))
+                      for _ in range(limit + 1)),
+                    return_exceptions=True,
+                )  # fmt: skip
+            finally:
+                await database.stop_concurrent()
+
+        try:
+            outcomes = asyncio.run(main())
+        finally:
+            database.dispose()
+    assert outcomes.count(1) == limit
+    failed = [outcome for outcome in outcomes if outcome != 1]
+    assert len(failed) == 1
+    assert isinstance(failed[0], SATimeoutError)
+
+
+def test_a_concurrent_write_commits_or_rolls_back_and_its_connection_serves_on(
+    database: Database,
+) -> None:
+    with database.transaction(write=True) as conn:
+        conn.exec_driver_sql("CREATE TABLE scratch (value integer)")
+
+    def write(value: int, *, fail: bool = False) -> Callable[[], Any]:
+        def call() -> int:
+            with database.transaction(write=True) as conn:
+                conn.exec_driver_sql(f"INSERT INTO scratch VALUES ({value})")
+                if fail:
+                    raise ValueError("the service refused")
+                return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+        return call
+
+    async def main() -> tuple[int, int, int, list[int]]:
+        await database.start_concurrent()
+        try:
+            written = await database.concurrently(write(1))
+            with pytest.raises(ValueError, match="refused"):
+                await database.concurrently(write(2, fail=True))
+            again = await database.concurrently(write(3))
+            reader = await database.concurrently(read(database, "SELECT pg_backend_pid()"))
+            values = await database.concurrently(lambda: [row[0] for row in _scratch(database)])
+            return written, again, reader, values
+        finally:
+            await database.stop_concurrent()
+
+    written, again, reader, values = asyncio.run(main())
+    assert values == [1, 3]
+    assert written == again == reader  # one connection throughout, the failure included
+
+
+def _scratch(database: Database) -> list[Any]:
+    with database.transaction(write=False) as conn:
+        return list(conn.exec_driver_sql("SELECT value FROM scratch ORDER BY value"))
