@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from milepost.storage import tables as t
-from milepost.storage.database import MAX_OVERFLOW, Database
+from milepost.storage.database import Database
 from milepost.storage.prepared import Prepared
 from tests.conftest import PG_ADMIN_URL, database_for
 
@@ -238,25 +238,25 @@ def test_a_connection_lost_during_a_direct_asyncpg_read_is_reported_as_lost(
 
 def test_calls_beyond_the_connection_limit_wait_for_one_given_back(tmp_path: Path) -> None:
     with database_for("postgresql", tmp_path) as url:
-        database = Database(url, pool_size=1)  # at most 1 + MAX_OVERFLOW connections
-        limit = 1 + MAX_OVERFLOW
+        database = Database(url, pool_size=3)  # at most 3 calls in flight
+        limit = 3
         try:
             started = time.perf_counter()
             pids = concurrently(
-                database, *[read(database, "SELECT pg_backend_pid() FROM pg_sleep(0.3)")] * 12
+                database, *[read(database, "SELECT pg_backend_pid() FROM pg_sleep(0.3)")] * 5
             )
             took = time.perf_counter() - started
         finally:
             database.dispose()
-    assert len(pids) == 12
+    assert len(pids) == 5
     assert len(set(pids)) == limit
     assert took >= 0.6  # two rounds
 
 
 def test_a_call_that_waits_too_long_for_a_connection_fails(tmp_path: Path) -> None:
     with database_for("postgresql", tmp_path) as url:
-        database = Database(url, pool_size=1, pool_timeout=0.2)
-        limit = 1 + MAX_OVERFLOW
+        database = Database(url, pool_size=2, pool_timeout=0.2)
+        limit = 2
 
         async def main() -> list[Any]:
             await database.start_concurrent()

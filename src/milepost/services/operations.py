@@ -15,6 +15,7 @@ import datetime as dt
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -159,13 +160,15 @@ class Context:
     conn: Connection
     principal: Principal
     services: Runtime
-    # Whole seconds, as Leantime's DATETIME columns hold them.
-    now: dt.datetime = field(
-        default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    )
     page: PageRequest | None = None
     page_result: PageResult = field(default_factory=PageResult)
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @cached_property
+    def now(self) -> dt.datetime:
+        """The call's clock, read once, at its first use (most reads never ask); in whole
+        seconds, as Leantime's DATETIME columns hold them."""
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
     def page_query(self, query: Any, id_column: Any, modified_column: Any = None) -> Any:
         """Apply the call's page request to a list query (keyset on `id_column`)."""
