@@ -182,6 +182,10 @@ def _read_response(sock: socket.socket, deadline: float) -> bytes:
             chunk = sock.recv(65536)
         except TimeoutError:
             continue
+        except ConnectionResetError:
+            # The server closed with bytes of ours unread (a trickled body): the kernel
+            # resets instead of closing, after whatever the server sent before.
+            break
         if not chunk:
             break
         data += chunk
