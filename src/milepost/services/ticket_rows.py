@@ -229,8 +229,12 @@ class TicketRecord(NamedTuple):
 
 _columns = {
     **_JOINED.selected_columns,
+    # `> 0` says what `= tk.id` already implies, for PostgreSQL's planner: most tickets
+    # have no parent (0), so once ANALYZE has seen that, it expects `= <any ticket>` to
+    # match nearly every row and scans the whole table once per ticket read; with the
+    # range it expects no rows and takes the index.
     "children": select(id_list(_child.c.id))
-    .where(_child.c.dependingTicketId == tk.id)
+    .where(_child.c.dependingTicketId == tk.id, _child.c.dependingTicketId > 0)
     .scalar_subquery()
     .label("children"),
     "collaborators": select(id_list(_rel.entityB))

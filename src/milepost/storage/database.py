@@ -94,9 +94,7 @@ class Database:
             return
         url = make_url(self.url).set(drivername="postgresql+asyncpg")
         engine = create_async_engine(url, poolclass=NullPool)
-        self._concurrent = _Concurrent(
-            engine, size=self._pool_size, timeout=self._pool_timeout
-        )
+        self._concurrent = _Concurrent(engine, size=self._pool_size, timeout=self._pool_timeout)
 
     async def stop_concurrent(self) -> None:
         concurrent, self._concurrent = self._concurrent, None

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import literal_column
 from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.util.concurrency import await_
 
 if TYPE_CHECKING:
@@ -106,7 +109,7 @@ class Prepared:
         return [plan.convert(row) for row in found]
 
     def _plan(self, dialect: Dialect) -> _Plan:
-        compiled = self.statement.compile(dialect=dialect)
+        compiled = _with_constants_inline(self.statement, dialect).compile(dialect=dialect)
         binds: dict[str, Processor] = {}
         for bind, name in compiled.bind_names.items():
             if bind.expanding:
@@ -124,6 +127,27 @@ class Prepared:
         )
         self._plans[dialect.name, dialect.driver] = plan
         return plan
+
+
+def _with_constants_inline(statement: Select[Any], dialect: Dialect) -> Select[Any]:
+    """The statement with its constants (`status > 0`, `type = 'Ticket'`) written into
+    its text instead of bound as parameters; the named parameters without a value stay
+    parameters.
+
+    PostgreSQL plans a prepared statement (asyncpg prepares every one; psycopg from its
+    fifth run) once for any parameters, unless that generic plan looks costlier than
+    the plans it made for the values given, and then it plans every run anew. A constant
+    bound as a parameter makes the generic plan guess: `dependingTicketId > $2` might
+    match a third of the tickets, so the ticket read was replanned on every call, and
+    its seven joins took PostgreSQL 2 ms to plan against 0.1 ms to run."""
+
+    def inline(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BindParameter) and element.value is not None:
+            text = element.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            return literal_column(str(text), element.type)
+        return None
+
+    return cast("Select[Any]", replacement_traverse(statement, {}, inline))
 
 
 def _autocommit(conn: Connection) -> bool:
