@@ -115,6 +115,36 @@ def test_get_ticket_answers_every_field_in_leantime_order_and_types(
     assert result["milestoneHeadline"] is not None and result["parentHeadline"] is not None
     assert result["doneTickets"] is None and result["percentDone"] is None
     assert ticket(api, parent)["children"] == [id]
+    # Numbers with an integral value go out as integers (`5`, not `5.0`), as PDO gives them.
+    assert type(result["storypoints"]) is int and type(result["hourRemaining"]) is int
+    assert type(result["planHours"]) is float
+    assert result["bookedHours"] is None
+
+
+def test_get_ticket_sends_text_exactly_as_stored(api: Api) -> None:
+    text = 'quote " backslash \\ tab \t line\nbreak <b>&amp;</b> \u00e9\u4e2d \U0001f680 \x01'
+    id = api.add_ticket(headline=text, description=text, tags=text, type="")
+
+    result = ticket(api, id)
+
+    assert result["headline"] == result["description"] == result["tags"] == text
+    assert result["type"] == "task"  # an empty type reads as Leantime's default
+
+
+def test_get_ticket_sums_the_hours_booked_on_it(api: Api) -> None:
+    id = api.add_ticket(headline=unique("booked"))
+    for hours in (1.5, 2, 0.5):
+        api.call(
+            "timesheets.logTime",
+            {
+                "ticketId": id,
+                "params": {"hours": hours, "date": "2027-05-04", "kind": "DEVELOPMENT"},
+            },
+        )
+
+    booked = ticket(api, id)["bookedHours"]
+
+    assert booked == 4 and type(booked) is int
 
 
 def test_get_ticket_author_is_the_calling_key(api: Api, editor: tuple[int, str]) -> None:

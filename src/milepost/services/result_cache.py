@@ -34,7 +34,7 @@ class Encoded:
 
     __slots__ = ("json",)
 
-    def __init__(self, json: bytes) -> None:
+    def __init__(self, json: bytes | str) -> None:
         self.json = json
 
     def decode(self) -> Any:

@@ -19,6 +19,7 @@ from sqlalchemy import Integer, and_, bindparam, cast, delete, func, insert, or_
 from milepost.services import attachments, labels, ticket_rows, webhooks
 from milepost.services.errors import Forbidden, InvalidParams, NotFound
 from milepost.services.operations import Context, answers_together, operation
+from milepost.services.result_cache import Encoded
 from milepost.services.scope import visible_projects
 from milepost.services.ticket_rows import Ticket, TicketRow, tk
 from milepost.services.values import Int64, limit_text, parse_date, with_time
@@ -192,7 +193,7 @@ def _read(ctx: Context, ticket_id: int) -> Ticket | None:
     return _visible(ctx, ticket_rows.fetch_one(ctx.conn, ticket_id))
 
 
-def _visible(ctx: Context, row: ticket_rows.TicketRecord | None) -> Ticket | None:
+def _visible(ctx: Context, row: ticket_rows.TicketJson | None) -> Ticket | None:
     if row is None or not ctx.can("tickets.view", row.projectId):
         return None
     return ticket_rows.ticket(ctx.conn, row)
@@ -206,21 +207,24 @@ def get_ticket(ctx: Context, id: int) -> Ticket | Literal[False]:
 
 
 @answers_together(get_ticket)
-def _get_tickets(ctx: Context, calls: list[dict[str, Any]]) -> list[Ticket | Literal[False]]:
-    """getTicket for the members of a batch, in one query."""
+def _get_tickets(
+    ctx: Context, calls: list[dict[str, Any]]
+) -> list[Ticket | Encoded | Literal[False]]:
+    """getTicket for the members of a batch, in one query, each answer as the database
+    encoded it (only the transport reads these answers)."""
     rows = ticket_rows.fetch_many(ctx.conn, {call["id"] for call in calls})
     # The tickets of a batch mostly share a few projects: ask once per project.
     allowed = {
         project: ctx.can("tickets.view", project)
         for project in {r.projectId for r in rows.values()}
     }
-    answers: list[Ticket | Literal[False]] = []
+    answers: list[Ticket | Encoded | Literal[False]] = []
     for call in calls:
         row = rows.get(call["id"])
         if row is None or not allowed[row.projectId]:
             answers.append(False)
         else:
-            answers.append(ticket_rows.ticket(ctx.conn, row))
+            answers.append(ticket_rows.encoded(ctx.conn, row))
     return answers
 
 

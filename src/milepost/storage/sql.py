@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Boolean, Dialect, Integer, String, TypeDecorator
+from sqlalchemy import BigInteger, Boolean, Dialect, Float, Integer, String, TypeDecorator, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -105,6 +105,160 @@ def _in_ids_sqlite(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
 def _in_ids_postgresql(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"{column} = ANY({ids})"
+
+
+# -- JSON encoded by the database -----------------------------------------------------------
+#
+# A read that answers many rows spends more on building a dict per row in Python, and
+# encoding it again, than the database spends finding the rows; the database can write
+# each row's JSON itself, and the transport sends that text as it is (`Encoded`). These
+# constructs write values the way the wire has them (services/values.py): dates as
+# `Y-m-d H:i:s`, numbers with an integral value as integers.
+
+
+class json_object(FunctionElement[str]):
+    """The JSON text of an object with the given keys, in order:
+    `json_object(("id", t.tickets.c.id), ("headline", t.tickets.c.headline))`.
+
+    Text goes in as a string, numbers as numbers, NULL as null, and the JSON values of
+    `json_ids` as they are. PostgreSQL's json_build_object takes at most 100 arguments,
+    so an object has at most 50 keys."""
+
+    type = String()
+    inherit_cache = True
+    MAX_KEYS = 50
+
+    def __init__(self, *pairs: tuple[str, Any]) -> None:
+        if len(pairs) > self.MAX_KEYS:
+            raise ValueError(f"json_object takes at most {self.MAX_KEYS} keys, got {len(pairs)}")
+        self.keys = tuple(key for key, _ in pairs)
+        super().__init__(*(value for _, value in pairs))
+
+
+def _json_arguments(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    values = (compiler.process(value, **kw) for value in element.clauses)
+    return ", ".join(
+        f"'{key.replace(chr(39), chr(39) * 2)}', {value}"
+        for key, value in zip(element.keys, values, strict=True)
+    )
+
+
+@compiles(json_object, "sqlite")
+def _json_object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_object({_json_arguments(element, compiler, **kw)})"
+
+
+@compiles(json_object, "postgresql")
+def _json_object_postgresql(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    # As text: psycopg would otherwise decode the json into Python objects.
+    return f"CAST(json_build_object({_json_arguments(element, compiler, **kw)}) AS TEXT)"
+
+
+class wire_date(FunctionElement[str]):
+    """A DATETIME column as the wire writes it, `Y-m-d H:i:s`; NULL stays NULL."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(wire_date, "sqlite")
+def _wire_date_sqlite(element: wire_date, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps datetimes as ISO text, `Y-m-d H:i:s` followed by the microseconds.
+    return f"substr({compiler.process(_only_argument(element), **kw)}, 1, 19)"
+
+
+@compiles(wire_date, "postgresql")
+def _wire_date_postgresql(element: wire_date, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(_only_argument(element), **kw)
+    return f"to_char({value}, 'YYYY-MM-DD HH24:MI:SS')"
+
+
+class wire_time(FunctionElement[str]):
+    """The `H:i` of a DATETIME column; NULL stays NULL."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(wire_time, "sqlite")
+def _wire_time_sqlite(element: wire_time, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"substr({compiler.process(_only_argument(element), **kw)}, 12, 5)"
+
+
+@compiles(wire_time, "postgresql")
+def _wire_time_postgresql(element: wire_time, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(_only_argument(element), **kw)}, 'HH24:MI')"
+
+
+class wire_number(FunctionElement[float]):
+    """A REAL column as the wire writes it: an integral value as an integer (`4`, not
+    `4.0`, as PDO hands numbers to Leantime)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(wire_number, "sqlite")
+def _wire_number_sqlite(element: wire_number, compiler: SQLCompiler, **kw: Any) -> str:
+    text = compiler.process(_only_argument(element), **kw)
+    integer = f"CAST({text} AS INTEGER)"
+    return f"CASE WHEN {text} = {integer} THEN {integer} ELSE {text} END"
+
+
+@compiles(wire_number, "postgresql")
+def _wire_number_postgresql(element: wire_number, compiler: SQLCompiler, **kw: Any) -> str:
+    # A double precision value's JSON is already `4` for 4.0.
+    return compiler.process(_only_argument(element), **kw)
+
+
+def json_ids(column: Any, *where: Any) -> Any:
+    """A correlated subquery: the JSON array of `column`'s integers in the rows `where`
+    selects, in ascending order (`[]` for none)."""
+    ordered = (
+        select(column.label("value"))
+        .where(*where)
+        .order_by(column)
+        .correlate_except(column.table)
+        .subquery()
+    )
+    return _json_array(select(_json_agg(ordered.c.value)).scalar_subquery())
+
+
+class _json_agg(GenericFunction[str]):
+    """Aggregate: the group's values as a JSON array, in ascending order (on SQLite, whose
+    aggregates take no ORDER BY, in the order of the rows: `json_ids` sorts them)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_json_agg, "sqlite")
+def _json_agg_sqlite(element: _json_agg, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array({compiler.process(_only_argument(element), **kw)})"
+
+
+@compiles(_json_agg, "postgresql")
+def _json_agg_postgresql(element: _json_agg, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(_only_argument(element), **kw)
+    return f"json_agg({value} ORDER BY {value})"
+
+
+class _json_array(FunctionElement[str]):
+    """A JSON array from a subquery, `[]` where it gives NULL (PostgreSQL's json_agg of no
+    rows); on SQLite marked as JSON again (a subquery's result is plain text there)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_json_array, "sqlite")
+def _json_array_sqlite(element: _json_array, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json({compiler.process(_only_argument(element), **kw)})"
+
+
+@compiles(_json_array, "postgresql")
+def _json_array_postgresql(element: _json_array, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"COALESCE({compiler.process(_only_argument(element), **kw)}, '[]'::json)"
 
 
 def ids_of(text: str | None) -> list[int]:
