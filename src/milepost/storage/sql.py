@@ -121,12 +121,12 @@ class json_object(FunctionElement[str]):
     `json_object(("id", t.tickets.c.id), ("headline", t.tickets.c.headline))`.
 
     Text goes in as a string, numbers as numbers, NULL as null, and the JSON values of
-    `json_ids` as they are. PostgreSQL's json_build_object takes at most 100 arguments,
-    so an object has at most 50 keys."""
+    `json_ids` as they are. Both backends write it without spaces, as orjson does.
+    SQLite's functions take at most 127 arguments, so an object has at most 63 keys."""
 
     type = String()
     inherit_cache = True
-    MAX_KEYS = 50
+    MAX_KEYS = 63
 
     def __init__(self, *pairs: tuple[str, Any]) -> None:
         if len(pairs) > self.MAX_KEYS:
@@ -135,23 +135,28 @@ class json_object(FunctionElement[str]):
         super().__init__(*(value for _, value in pairs))
 
 
-def _json_arguments(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(json_object, "sqlite")
+def _json_object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
     values = (compiler.process(value, **kw) for value in element.clauses)
-    return ", ".join(
+    arguments = ", ".join(
         f"'{key.replace(chr(39), chr(39) * 2)}', {value}"
         for key, value in zip(element.keys, values, strict=True)
     )
-
-
-@compiles(json_object, "sqlite")
-def _json_object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_object({_json_arguments(element, compiler, **kw)})"
+    return f"json_object({arguments})"
 
 
 @compiles(json_object, "postgresql")
 def _json_object_postgresql(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
-    # As text: psycopg would otherwise decode the json into Python objects.
-    return f"CAST(json_build_object({_json_arguments(element, compiler, **kw)}) AS TEXT)"
+    # row_to_json of a one-row subquery whose column names are the keys: about a sixth
+    # cheaper than json_build_object (which looks up each of its arguments' types on
+    # every row) and without its spaces around colons; and as text, or psycopg would
+    # decode the json into Python objects.
+    values = (compiler.process(value, **kw) for value in element.clauses)
+    columns = ", ".join(
+        f'{value} AS "{key.replace(chr(34), chr(34) * 2)}"'
+        for key, value in zip(element.keys, values, strict=True)
+    )
+    return f"CAST(row_to_json((SELECT j FROM (SELECT {columns}) AS j)) AS TEXT)"  # noqa: S608
 
 
 class wire_date(FunctionElement[str]):
@@ -239,8 +244,9 @@ def _json_agg_sqlite(element: _json_agg, compiler: SQLCompiler, **kw: Any) -> st
 
 @compiles(_json_agg, "postgresql")
 def _json_agg_postgresql(element: _json_agg, compiler: SQLCompiler, **kw: Any) -> str:
+    # Not json_agg, which writes a space after each comma.
     value = compiler.process(_only_argument(element), **kw)
-    return f"json_agg({value} ORDER BY {value})"
+    return f"array_to_json(array_agg({value} ORDER BY {value}))"
 
 
 class _json_array(FunctionElement[str]):
