@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from milepost import __version__, web
-from milepost.mcp import McpEndpoint, ToolCatalog, build_server
+from milepost.mcp import DeferredMcpEndpoint
 from milepost.rpc import discovery
 from milepost.rpc.endpoint import JsonRpcEndpoint
 from milepost.rpc.files import FileTransport
@@ -35,6 +36,9 @@ from milepost.services.sessions import SessionPolicy, Sessions
 from milepost.settings import Settings
 from milepost.storage.database import Database
 from milepost.worker import Worker
+
+if TYPE_CHECKING:
+    from milepost.mcp.endpoint import McpEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -122,13 +126,22 @@ def create_app(settings: Settings) -> ASGIApp:
         max_body_bytes=settings.max_body_bytes,
         body_timeout=settings.body_timeout_seconds,
     )
-    mcp = McpEndpoint(
-        build_server(ToolCatalog(parts.registry), parts.services, version=__version__),
-        gate,
-        max_body_bytes=settings.max_body_bytes,
-        body_timeout=settings.body_timeout_seconds,
-        stateless=bool(settings.mcp_stateless),
-    )
+
+    def mcp_endpoint() -> McpEndpoint:
+        # The MCP SDK, imported here at the first /mcp request (milepost/mcp/__init__.py).
+        from milepost.mcp.endpoint import McpEndpoint
+        from milepost.mcp.server import build_server
+        from milepost.mcp.tools import ToolCatalog
+
+        return McpEndpoint(
+            build_server(ToolCatalog(parts.registry), parts.services, version=__version__),
+            gate,
+            max_body_bytes=settings.max_body_bytes,
+            body_timeout=settings.body_timeout_seconds,
+            stateless=bool(settings.mcp_stateless),
+        )
+
+    mcp = DeferredMcpEndpoint(mcp_endpoint)
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -617,3 +619,19 @@ def test_the_sdk_client_works_against_a_stateless_server(
             return await tool_names(session)
 
     assert GET_TICKET in run(scenario)
+
+
+def test_the_sdk_is_loaded_at_the_first_mcp_request_only(tmp_path: Any) -> None:
+    # It is about a third of a worker's memory (milepost/mcp/__init__.py).
+    code = (
+        "import sys\n"
+        "from milepost.app import create_app\n"
+        "from milepost.settings import Settings\n"
+        f"create_app(Settings(database={str(tmp_path / 'm.db')!r}))\n"
+        "sdk = ('mcp', 'mcp_types', 'pydantic')\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in sdk))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "[]"

@@ -316,3 +316,24 @@ def test_a_concurrent_write_commits_or_rolls_back_and_its_connection_serves_on(
 def _scratch(database: Database) -> list[Any]:
     with database.transaction(write=False) as conn:
         return list(conn.exec_driver_sql("SELECT value FROM scratch ORDER BY value"))
+
+
+def test_both_drivers_take_generic_plans(database: Database) -> None:
+    # A page of getAll was planned anew on every call (storage/database.py: GENERIC_PLANS).
+    mode = "SELECT current_setting('plan_cache_mode')"
+    assert read(database, mode)() == "force_generic_plan"
+    assert concurrently(database, read(database, mode)) == ["force_generic_plan"]
+
+
+def test_psycopg_keeps_the_options_of_the_url(tmp_path: Path) -> None:
+    with database_for("postgresql", tmp_path) as url:
+        database = Database(f"{url}?options=-c%20statement_timeout%3D12345")
+        try:
+            settings = (
+                "SELECT current_setting('statement_timeout'), current_setting('plan_cache_mode')"
+            )
+            with database.transaction(write=False) as conn:
+                found = tuple(conn.exec_driver_sql(settings).one())
+            assert found == ("12345ms", "force_generic_plan")
+        finally:
+            database.dispose()
