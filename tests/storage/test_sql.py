@@ -18,12 +18,20 @@ from sqlalchemy import (
     String,
     Table,
     insert,
+    literal,
     null,
     select,
 )
 
 from milepost.storage.database import Database
-from milepost.storage.sql import json_ids, json_object, wire_date, wire_number, wire_time
+from milepost.storage.sql import (
+    int_or_null,
+    json_ids,
+    json_object,
+    wire_date,
+    wire_number,
+    wire_time,
+)
 from tests.conftest import BACKENDS, database_for
 
 metadata = MetaData()
@@ -97,3 +105,16 @@ def test_an_object_has_up_to_63_keys(database: Database) -> None:
     assert orjson.loads(first) == {f"k{n}": 1 + n for n in range(json_object.MAX_KEYS)}
     with pytest.raises(ValueError, match="at most 63 keys"):
         json_object(*pairs, ("one too many", notes.c.id))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7", 7), ("123456789", 123456789), ("0012", 12), ("1234567890", None), ("", None),
+     (" 1", None), ("1.5", None), ("-3", None), ("x1", None), ("\u0661", None), (None, None)],
+)  # fmt: skip
+def test_int_or_null_takes_up_to_nine_ascii_digits(
+    database: Database, text: str | None, expected: int | None
+) -> None:
+    with database.transaction(write=False) as conn:
+        value = conn.execute(select(int_or_null(literal(text, String())))).scalar_one()
+    assert value == expected
