@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    event,
     insert,
     literal,
     null,
@@ -118,3 +119,17 @@ def test_int_or_null_takes_up_to_nine_ascii_digits(
     with database.transaction(write=False) as conn:
         value = conn.execute(select(int_or_null(literal(text, String())))).scalar_one()
     assert value == expected
+
+
+def test_postgresql_gets_limit_and_offset_in_the_statement_text(database: Database) -> None:
+    # Generic plans cannot see a bound LIMIT (storage/sql.py: _offset_limit_postgresql).
+    sent: list[str] = []
+    event.listen(database.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    query = select(notes.c.id).order_by(notes.c.id)
+    with database.transaction(write=False) as conn:
+        for size in (1, 2):
+            assert list(conn.execute(query.limit(size).offset(1)).scalars()) == [2, 3][:size]
+    if database.is_sqlite:
+        assert all(text.endswith("LIMIT ? OFFSET ?") for text in sent)
+    else:
+        assert [text.split("LIMIT")[1].strip() for text in sent] == ["1 OFFSET 1", "2 OFFSET 1"]

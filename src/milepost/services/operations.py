@@ -25,7 +25,6 @@ from milepost.services.errors import Forbidden
 from milepost.services.paging import PageRequest, PageResult
 from milepost.services.permissions import Principal, permission
 from milepost.storage import tables as t
-from milepost.storage.sql import fixed
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -187,7 +186,7 @@ class Context:
         if page.after is not None:
             query = query.where(id_column > page.after)
         self.page_result.applied = True
-        query = query.order_by(None).order_by(id_column.asc()).limit(fixed(page.limit + 1))
+        query = query.order_by(None).order_by(id_column.asc()).limit(page.limit + 1)
         return query.offset(page.skip) if page.skip else query
 
     def after_commit(self, callback: Callable[[], None]) -> None:

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
+from milepost.storage import sql as _sql  # noqa: F401 - its SQL constructs register their forms
 from milepost.storage.greenlets import Runners
 
 T = TypeVar("T")
