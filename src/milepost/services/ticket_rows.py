@@ -185,12 +185,11 @@ def _joined_select() -> Select[Any]:
     )
 
 
-# Written into the statement's text, not bound: PostgreSQL prepares the list queries
-# built on `joined_select()` (psycopg from their fifth run, asyncpg at once) and plans a
-# prepared statement anew on every run when its generic plan looks costlier than the
-# plans for the values given; with `> $1` it cannot know that most tickets have no
-# parent or milestone, and a page of getAll was planned anew each time (4.3 ms of
-# planning against 0.6 ms of running). See also storage/prepared.py.
+# Written into the statement's text, not bound: PostgreSQL runs the list queries built
+# on `joined_select()` with generic plans (storage/database.py: GENERIC_PLANS), and a
+# generic plan cannot see `> $1`: it would guess that a third of the tickets have a
+# parent or milestone, where with the literal it knows from its statistics that most
+# have none. storage/prepared.py does the same for the hot reads' constants.
 _ZERO = literal_column("0", Integer)
 
 

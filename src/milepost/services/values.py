@@ -34,11 +34,6 @@ def fmt_date(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat(" ", "seconds")
 
 
-def fmt_time(value: dt.datetime | None) -> str | None:
-    # `"%H:%M"` by hand: strftime costs six times as much, and tickets format three times.
-    return None if value is None else f"{value.hour:02d}:{value.minute:02d}"
-
-
 def num(value: float | None) -> float | int | None:
     if value is None:
         return None

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement, GenericFunction
+from sqlalchemy.sql.functions import FunctionElement
 
 # The parameter type of LIMIT and OFFSET counts (no public name).
 from sqlalchemy.sql.selectable import _OffsetLimitParam
@@ -58,25 +58,6 @@ def _int_or_null_postgresql(element: int_or_null, compiler: SQLCompiler, **kw: A
         f"CASE WHEN length({text}) BETWEEN 1 AND 9 AND translate({text}, '0123456789', '') = ''"
         f" THEN CAST({text} AS INTEGER) END"
     )
-
-
-class id_list(GenericFunction[str]):
-    """Aggregate: the integers of a group as one comma-separated string (in no particular
-    order; NULL for an empty group). `ids_of` turns it back into a sorted list."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(id_list, "sqlite")
-def _id_list_sqlite(element: id_list, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"group_concat({compiler.process(_only_argument(element), **kw)}, ',')"
-
-
-@compiles(id_list, "postgresql")
-def _id_list_postgresql(element: id_list, compiler: SQLCompiler, **kw: Any) -> str:
-    text = compiler.process(_only_argument(element), **kw)
-    return f"string_agg(CAST({text} AS TEXT), ',')"
 
 
 class IdArray(TypeDecorator[list[int]]):
@@ -274,11 +255,6 @@ def _offset_limit_postgresql(element: _OffsetLimitParam, compiler: SQLCompiler, 
     kw["literal_execute"] = True
     text: str = compiler.visit_bindparam(element, **kw)  # type: ignore[no-untyped-call]
     return text
-
-
-def ids_of(text: str | None) -> list[int]:
-    """The sorted integers of an `id_list` value."""
-    return sorted(int(part) for part in text.split(",")) if text else []
 
 
 def _only_argument(element: FunctionElement[Any]) -> Any:
