@@ -24,6 +24,7 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult, TextContent
 
+from milepost.mcp import DeferredMcpEndpoint
 from tests.conftest import Server, milepost, start_server, stop
 
 ADD_TICKET = "tickets_addTicket"
@@ -635,3 +636,25 @@ def test_the_sdk_is_loaded_at_the_first_mcp_request_only(tmp_path: Any) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert found.strip() == "[]"
+
+
+def test_an_endpoint_that_cannot_start_fails_its_requests_and_not_the_server() -> None:
+    def build() -> Any:
+        raise ImportError("no SDK here")
+
+    deferred = DeferredMcpEndpoint(build)
+
+    async def request() -> None:
+        await deferred({"type": "http"}, None, None)  # type: ignore[arg-type]
+
+    async def main() -> list[str]:
+        failures = []
+        async with deferred.run():
+            for _ in range(2):
+                with pytest.raises(RuntimeError, match="could not start") as caught:
+                    await request()
+                failures.append(repr(caught.value.__cause__))
+            await anyio.sleep(0.01)  # the application goes on serving
+        return failures
+
+    assert anyio.run(main) == ["ImportError('no SDK here')"] * 2

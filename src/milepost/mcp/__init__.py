@@ -9,6 +9,7 @@ thread; the event loop serves other requests meanwhile.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
     from milepost.mcp.endpoint import McpEndpoint
+
+logger = logging.getLogger(__name__)
 
 
 class DeferredMcpEndpoint:
@@ -49,10 +52,13 @@ class DeferredMcpEndpoint:
         await self._wanted.wait()
         try:
             endpoint = await anyio.to_thread.run_sync(self._build)
-        except Exception as error:  # answered to every /mcp request, as a server error
+        except Exception as error:
+            # Logged once, and every /mcp request fails with it; raised here, it would
+            # end the task group, and the application's lifespan with it.
+            logger.exception("The MCP endpoint could not start.")
             self._error = error
             self._ready.set()
-            raise
+            return
         async with endpoint.run():
             self._endpoint = endpoint
             self._ready.set()
