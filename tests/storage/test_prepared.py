@@ -22,14 +22,14 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
-    insert,
     select,
 )
 
 from milepost.storage.database import Database
 from milepost.storage.prepared import Prepared
 from milepost.storage.sql import IdArray, in_ids
-from tests.conftest import BACKENDS, database_for
+from tests.conftest import BACKENDS
+from tests.storage.conftest import database_with
 
 metadata = MetaData()
 things = Table(
@@ -53,15 +53,8 @@ ROWS = [
 
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with database_for(request.param, tmp_path) as url:
-        db = Database(url)
-        metadata.create_all(db.engine)
-        with db.transaction(write=True) as conn:
-            conn.execute(insert(things), ROWS)
-        try:
-            yield db
-        finally:
-            db.dispose()
+    with database_with(request.param, tmp_path, things, ROWS) as db:
+        yield db
 
 
 def _typed(rows: list[dict[str, object]]) -> list[list[tuple[str, object, type]]]:

@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Table,
     event,
-    insert,
     literal,
     null,
     select,
@@ -33,7 +32,8 @@ from milepost.storage.sql import (
     wire_number,
     wire_time,
 )
-from tests.conftest import BACKENDS, database_for
+from tests.conftest import BACKENDS
+from tests.storage.conftest import database_with
 
 metadata = MetaData()
 notes = Table(
@@ -55,15 +55,8 @@ ROWS = [
 
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with database_for(request.param, tmp_path) as url:
-        db = Database(url)
-        metadata.create_all(db.engine)
-        with db.transaction(write=True) as conn:
-            conn.execute(insert(notes), ROWS)
-        try:
-            yield db
-        finally:
-            db.dispose()
+    with database_with(request.param, tmp_path, notes, ROWS) as db:
+        yield db
 
 
 def _json_of(database: Database, *pairs: tuple[str, object]) -> list[str]:
